@@ -1,0 +1,48 @@
+/* lnfree: command-line entry point; dispatches to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "matmul.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"init", cmd_init, "write a randomly initialised GPT-2 model directory"},
+    {"probe", cmd_probe, "logits, loss and gradients (or N AdamW steps) on one batch"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: lnfree [--version] [--help] COMMAND [ARGS]\n\n"
+                 "Trains GPT-2 on the CPU and removes its LayerNorms by fine-tuning.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    }
+    fprintf(out, "\n'lnfree COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("lnfree %s (matmul: %s)\n", LNFREE_VERSION, matmul_backend());
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "lnfree: unknown command '%s' (see lnfree --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,176 @@
+/* attention: causal multi-head self-attention, forward and backward. */
+#include "attention.h"
+#include <math.h>
+
+void attention_forward(float *out, float *att,
+                       const float *q, const float *k, const float *v,
+                       int B, int T, int C, int NH)
+{
+    int hs = C / NH;
+    float scale = 1.0f / sqrtf((float)hs);
+    /*@ loop invariant 0 <= b <= B;
+      @ loop assigns b, out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1];
+      @ loop variant B - b;
+      @*/
+    for (int b = 0; b < B; b++) {
+        /*@ loop invariant 0 <= h <= NH;
+          @ loop assigns h, out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1];
+          @ loop variant NH - h;
+          @*/
+        for (int h = 0; h < NH; h++) {
+            /*@ loop invariant 0 <= t <= T;
+              @ loop assigns t, out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1];
+              @ loop variant T - t;
+              @*/
+            for (int t = 0; t < T; t++) {
+                const float *q_t = q + (b * T + t) * C + h * hs;
+                float *att_t = att + ((b * NH + h) * T + t) * T;
+                float *out_t = out + (b * T + t) * C + h * hs;
+
+                /* scores and their max over the causal window 0..t */
+                float maxval = -INFINITY;
+                /*@ loop invariant 0 <= t2 <= t + 1;
+                  @ loop assigns t2, maxval, att_t[0 .. t];
+                  @ loop variant t - t2;
+                  @*/
+                for (int t2 = 0; t2 <= t; t2++) {
+                    const float *k_t2 = k + (b * T + t2) * C + h * hs;
+                    float dot = 0.0f;
+                    /*@ loop invariant 0 <= i <= hs;
+                      @ loop assigns i, dot;
+                      @ loop variant hs - i;
+                      @*/
+                    for (int i = 0; i < hs; i++) {
+                        dot += q_t[i] * k_t2[i];
+                    }
+                    dot *= scale;
+                    att_t[t2] = dot;
+                    if (dot > maxval) {
+                        maxval = dot;
+                    }
+                }
+                /* exp(score - max) is ≤ 1: no overflow whatever the scores */
+                float sum = 0.0f;
+                /*@ loop invariant 0 <= t2 <= t + 1;
+                  @ loop assigns t2, sum, att_t[0 .. t];
+                  @ loop variant t - t2;
+                  @*/
+                for (int t2 = 0; t2 <= t; t2++) {
+                    float e = expf(att_t[t2] - maxval);
+                    att_t[t2] = e;
+                    sum += e;
+                }
+                float inv_sum = 1.0f / sum;
+                /*@ loop invariant 0 <= t2 <= T;
+                  @ loop assigns t2, att_t[0 .. T-1];
+                  @ loop variant T - t2;
+                  @*/
+                for (int t2 = 0; t2 < T; t2++) {
+                    att_t[t2] = t2 <= t ? att_t[t2] * inv_sum : 0.0f;
+                }
+                /* out_t = sum_t2 att[t2] · v[t2] */
+                /*@ loop invariant 0 <= i <= hs;
+                  @ loop assigns i, out_t[0 .. hs-1];
+                  @ loop variant hs - i;
+                  @*/
+                for (int i = 0; i < hs; i++) {
+                    out_t[i] = 0.0f;
+                }
+                /*@ loop invariant 0 <= t2 <= t + 1;
+                  @ loop assigns t2, out_t[0 .. hs-1];
+                  @ loop variant t - t2;
+                  @*/
+                for (int t2 = 0; t2 <= t; t2++) {
+                    const float *v_t2 = v + (b * T + t2) * C + h * hs;
+                    float a = att_t[t2];
+                    /*@ loop invariant 0 <= i <= hs;
+                      @ loop assigns i, out_t[0 .. hs-1];
+                      @ loop variant hs - i;
+                      @*/
+                    for (int i = 0; i < hs; i++) {
+                        out_t[i] += a * v_t2[i];
+                    }
+                }
+            }
+        }
+    }
+}
+
+void attention_backward(float *dq, float *dk, float *dv, float *scratch,
+                        const float *dout, const float *att,
+                        const float *q, const float *k, const float *v,
+                        int B, int T, int C, int NH)
+{
+    int hs = C / NH;
+    float scale = 1.0f / sqrtf((float)hs);
+    /*@ loop invariant 0 <= b <= B;
+      @ loop assigns b, dq[0 .. B*T*C-1], dk[0 .. B*T*C-1], dv[0 .. B*T*C-1], scratch[0 .. T-1];
+      @ loop variant B - b;
+      @*/
+    for (int b = 0; b < B; b++) {
+        /*@ loop invariant 0 <= h <= NH;
+          @ loop assigns h, dq[0 .. B*T*C-1], dk[0 .. B*T*C-1], dv[0 .. B*T*C-1], scratch[0 .. T-1];
+          @ loop variant NH - h;
+          @*/
+        for (int h = 0; h < NH; h++) {
+            /*@ loop invariant 0 <= t <= T;
+              @ loop assigns t, dq[0 .. B*T*C-1], dk[0 .. B*T*C-1], dv[0 .. B*T*C-1], scratch[0 .. T-1];
+              @ loop variant T - t;
+              @*/
+            for (int t = 0; t < T; t++) {
+                const float *att_t = att + ((b * NH + h) * T + t) * T;
+                const float *dout_t = dout + (b * T + t) * C + h * hs;
+                const float *q_t = q + (b * T + t) * C + h * hs;
+                float *dq_t = dq + (b * T + t) * C + h * hs;
+                float *datt = scratch;
+
+                /* datt[t2] = dout_t · v[t2];  dv[t2] += att[t2] · dout_t */
+                /*@ loop invariant 0 <= t2 <= t + 1;
+                  @ loop assigns t2, datt[0 .. t], dv[0 .. B*T*C-1];
+                  @ loop variant t - t2;
+                  @*/
+                for (int t2 = 0; t2 <= t; t2++) {
+                    const float *v_t2 = v + (b * T + t2) * C + h * hs;
+                    float *dv_t2 = dv + (b * T + t2) * C + h * hs;
+                    float a = att_t[t2];
+                    float dot = 0.0f;
+                    /*@ loop invariant 0 <= i <= hs;
+                      @ loop assigns i, dot, dv_t2[0 .. hs-1];
+                      @ loop variant hs - i;
+                      @*/
+                    for (int i = 0; i < hs; i++) {
+                        dot += dout_t[i] * v_t2[i];
+                        dv_t2[i] += a * dout_t[i];
+                    }
+                    datt[t2] = dot;
+                }
+                /* softmax backward: dscore[t2] = att[t2]·(datt[t2] − Σ att·datt) */
+                float att_dot_datt = 0.0f;
+                /*@ loop invariant 0 <= t2 <= t + 1;
+                  @ loop assigns t2, att_dot_datt;
+                  @ loop variant t - t2;
+                  @*/
+                for (int t2 = 0; t2 <= t; t2++) {
+                    att_dot_datt += att_t[t2] * datt[t2];
+                }
+                /*@ loop invariant 0 <= t2 <= t + 1;
+                  @ loop assigns t2, dq_t[0 .. hs-1], dk[0 .. B*T*C-1];
+                  @ loop variant t - t2;
+                  @*/
+                for (int t2 = 0; t2 <= t; t2++) {
+                    const float *k_t2 = k + (b * T + t2) * C + h * hs;
+                    float *dk_t2 = dk + (b * T + t2) * C + h * hs;
+                    float dscore = att_t[t2] * (datt[t2] - att_dot_datt) * scale;
+                    /*@ loop invariant 0 <= i <= hs;
+                      @ loop assigns i, dq_t[0 .. hs-1], dk_t2[0 .. hs-1];
+                      @ loop variant hs - i;
+                      @*/
+                    for (int i = 0; i < hs; i++) {
+                        dq_t[i] += dscore * k_t2[i];
+                        dk_t2[i] += dscore * q_t[i];
+                    }
+                }
+            }
+        }
+    }
+}

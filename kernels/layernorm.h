@@ -1,0 +1,131 @@
+/* layernorm: real LayerNorm and its fixed-scale ("frozen σ") form, over rows
+ * of C channels.
+ *
+ * Real: y = (x − mean x)·rstd ⊙ γ + β with rstd = 1/√(var x + eps), biased
+ * variance; mean and rstd [N] are saved for backward.
+ * Fixed-scale: y = (x − mean x)/s ⊙ γ + β where s = scales[scale_class[n]] is a
+ * constant picked per row by the caller (LN_SCALE_AVG, LN_SCALE_BOS for
+ * position 0, LN_SCALE_EOT for end-of-text tokens); mean [N] is saved. Its
+ * backward is dx = (g − mean g)/s with g = dy ⊙ γ: no gradient flows to s.
+ * Backward accumulates (+=) into dinp, dweight, dbias. */
+#ifndef LNFREE_KERNELS_LAYERNORM_H
+#define LNFREE_KERNELS_LAYERNORM_H
+
+#include <stdint.h>
+
+enum { LN_SCALE_AVG = 0, LN_SCALE_BOS = 1, LN_SCALE_EOT = 2, LN_SCALE_CLASSES = 3 };
+
+/* The domain on which the fixed-scale form is proven free of NaN, infinity
+ * and overflow (verify/: EVA). GPT-2 residual activations stay below ~3e3 even
+ * in the BOS-token outlier channels; σ of GPT-2 small's LN inputs ranges from
+ * ~0.05 (early ln1) to a few hundred (BOS); trained γ, β stay well below 1e2. */
+#define LN_FIXED_MAX_ABS_X 1e4f
+#define LN_FIXED_MIN_SCALE 1e-3f
+#define LN_FIXED_MAX_SCALE 1e4f
+#define LN_FIXED_MAX_ABS_PARAM 1e3f
+#define LN_FIXED_MAX_C 4096
+
+enum {
+    LN_DOMAIN_OK = 0,
+    LN_DOMAIN_BAD_SCALE,  /* a scale not finite or outside [MIN_SCALE, MAX_SCALE] */
+    LN_DOMAIN_BAD_INPUT,  /* an input not finite or |x| > MAX_ABS_X */
+    LN_DOMAIN_BAD_WEIGHT, /* a γ not finite or |γ| > MAX_ABS_PARAM */
+    LN_DOMAIN_BAD_BIAS,   /* a β not finite or |β| > MAX_ABS_PARAM */
+    LN_DOMAIN_BAD_WIDTH   /* C > MAX_C */
+};
+
+/*@ requires 0 < N && 0 < C && N * C <= 0x7fffffff;
+  @ requires eps > 0;
+  @ requires \valid(out + (0 .. N*C-1));
+  @ requires \valid(mean + (0 .. N-1));
+  @ requires \valid(rstd + (0 .. N-1));
+  @ requires \valid_read(inp + (0 .. N*C-1));
+  @ requires \valid_read(weight + (0 .. C-1));
+  @ requires \valid_read(bias + (0 .. C-1));
+  @ requires \separated(out + (0 .. N*C-1), mean + (0 .. N-1), rstd + (0 .. N-1),
+  @                     inp + (0 .. N*C-1), weight + (0 .. C-1), bias + (0 .. C-1));
+  @ assigns out[0 .. N*C-1], mean[0 .. N-1], rstd[0 .. N-1];
+  @*/
+void layernorm_forward(float *out, float *mean, float *rstd,
+                       const float *inp, const float *weight, const float *bias,
+                       float eps, int N, int C);
+
+/*@ requires 0 < N && 0 < C && N * C <= 0x7fffffff;
+  @ requires \valid(dinp + (0 .. N*C-1));
+  @ requires \valid(dweight + (0 .. C-1));
+  @ requires \valid(dbias + (0 .. C-1));
+  @ requires \valid_read(dout + (0 .. N*C-1));
+  @ requires \valid_read(inp + (0 .. N*C-1));
+  @ requires \valid_read(weight + (0 .. C-1));
+  @ requires \valid_read(mean + (0 .. N-1));
+  @ requires \valid_read(rstd + (0 .. N-1));
+  @ requires \separated(dinp + (0 .. N*C-1), dweight + (0 .. C-1), dbias + (0 .. C-1),
+  @                     dout + (0 .. N*C-1), inp + (0 .. N*C-1), weight + (0 .. C-1),
+  @                     mean + (0 .. N-1), rstd + (0 .. N-1));
+  @ assigns dinp[0 .. N*C-1], dweight[0 .. C-1], dbias[0 .. C-1];
+  @*/
+void layernorm_backward(float *dinp, float *dweight, float *dbias,
+                        const float *dout, const float *inp, const float *weight,
+                        const float *mean, const float *rstd, int N, int C);
+
+/*@ requires 0 < N && 0 < C && N * C <= 0x7fffffff;
+  @ requires \valid(out + (0 .. N*C-1));
+  @ requires \valid(mean + (0 .. N-1));
+  @ requires \valid_read(inp + (0 .. N*C-1));
+  @ requires \valid_read(weight + (0 .. C-1));
+  @ requires \valid_read(bias + (0 .. C-1));
+  @ requires \valid_read(scales + (0 .. LN_SCALE_CLASSES-1));
+  @ requires \valid_read(scale_class + (0 .. N-1));
+  @ requires \forall integer n; 0 <= n < N ==> scale_class[n] < LN_SCALE_CLASSES;
+  @ requires \forall integer j; 0 <= j < LN_SCALE_CLASSES ==> scales[j] > 0;
+  @ requires \separated(out + (0 .. N*C-1), mean + (0 .. N-1), inp + (0 .. N*C-1),
+  @                     weight + (0 .. C-1), bias + (0 .. C-1),
+  @                     scales + (0 .. LN_SCALE_CLASSES-1), scale_class + (0 .. N-1));
+  @ assigns out[0 .. N*C-1], mean[0 .. N-1];
+  @*/
+void layernorm_fixed_forward(float *out, float *mean,
+                             const float *inp, const float *weight, const float *bias,
+                             const float *scales, const uint8_t *scale_class,
+                             int N, int C);
+
+/*@ requires 0 < N && 0 < C && N * C <= 0x7fffffff;
+  @ requires \valid(dinp + (0 .. N*C-1));
+  @ requires \valid(dweight + (0 .. C-1));
+  @ requires \valid(dbias + (0 .. C-1));
+  @ requires \valid_read(dout + (0 .. N*C-1));
+  @ requires \valid_read(inp + (0 .. N*C-1));
+  @ requires \valid_read(weight + (0 .. C-1));
+  @ requires \valid_read(mean + (0 .. N-1));
+  @ requires \valid_read(scales + (0 .. LN_SCALE_CLASSES-1));
+  @ requires \valid_read(scale_class + (0 .. N-1));
+  @ requires \forall integer n; 0 <= n < N ==> scale_class[n] < LN_SCALE_CLASSES;
+  @ requires \forall integer j; 0 <= j < LN_SCALE_CLASSES ==> scales[j] > 0;
+  @ requires \separated(dinp + (0 .. N*C-1), dweight + (0 .. C-1), dbias + (0 .. C-1),
+  @                     dout + (0 .. N*C-1), inp + (0 .. N*C-1), weight + (0 .. C-1),
+  @                     mean + (0 .. N-1), scales + (0 .. LN_SCALE_CLASSES-1),
+  @                     scale_class + (0 .. N-1));
+  @ assigns dinp[0 .. N*C-1], dweight[0 .. C-1], dbias[0 .. C-1];
+  @*/
+void layernorm_fixed_backward(float *dinp, float *dweight, float *dbias,
+                              const float *dout, const float *inp, const float *weight,
+                              const float *mean, const float *scales,
+                              const uint8_t *scale_class, int N, int C);
+
+/* The runtime form of the proven domain: LN_DOMAIN_OK when every input of a
+ * layernorm_fixed_forward call lies inside it, else the first failing check. */
+/*@ requires 0 < N && 0 < C && N * C <= 0x7fffffff;
+  @ requires \valid_read(inp + (0 .. N*C-1));
+  @ requires \valid_read(weight + (0 .. C-1));
+  @ requires \valid_read(bias + (0 .. C-1));
+  @ requires \valid_read(scales + (0 .. LN_SCALE_CLASSES-1));
+  @ assigns \nothing;
+  @ ensures LN_DOMAIN_OK <= \result <= LN_DOMAIN_BAD_WIDTH;
+  @*/
+int layernorm_fixed_domain_check(const float *inp, const float *weight, const float *bias,
+                                 const float *scales, int N, int C);
+
+/* A sentence describing a domain check's result. */
+/*@ assigns \nothing; */
+const char *layernorm_fixed_domain_message(int code);
+
+#endif

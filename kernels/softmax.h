@@ -1,0 +1,47 @@
+/* softmax and cross-entropy over rows of V logits.
+ *
+ * softmax_forward: probs = exp(x − max x) / Σ exp(x − max x), each in [0, 1].
+ * crossentropy_forward: losses[n] = lse[n] − logits[n, targets[n]] with
+ * lse = max + log Σ exp(x − max) (log-sum-exp: never the log of a probability
+ * that can underflow); lse [N] is saved for backward.
+ * crossentropy_backward: the gradient of dloss·Σ_n losses[n] (dloss = 1/N for
+ * the mean), dlogits = (softmax − onehot(target))·dloss, written (=) in one
+ * pass from the logits and saved lse. */
+#ifndef LNFREE_KERNELS_SOFTMAX_H
+#define LNFREE_KERNELS_SOFTMAX_H
+
+/*@ requires 0 < N && 0 < V && N * V <= 0x7fffffff;
+  @ requires \valid(probs + (0 .. N*V-1));
+  @ requires \valid_read(logits + (0 .. N*V-1));
+  @ requires \separated(probs + (0 .. N*V-1), logits + (0 .. N*V-1));
+  @ assigns probs[0 .. N*V-1];
+  @*/
+void softmax_forward(float *probs, const float *logits, int N, int V);
+
+/*@ requires 0 < N && 0 < V && N * V <= 0x7fffffff;
+  @ requires \valid(losses + (0 .. N-1));
+  @ requires \valid(lse + (0 .. N-1));
+  @ requires \valid_read(logits + (0 .. N*V-1));
+  @ requires \valid_read(targets + (0 .. N-1));
+  @ requires \forall integer n; 0 <= n < N ==> 0 <= targets[n] < V;
+  @ requires \separated(losses + (0 .. N-1), lse + (0 .. N-1),
+  @                     logits + (0 .. N*V-1), targets + (0 .. N-1));
+  @ assigns losses[0 .. N-1], lse[0 .. N-1];
+  @*/
+void crossentropy_forward(float *losses, float *lse, const float *logits,
+                          const int *targets, int N, int V);
+
+/*@ requires 0 < N && 0 < V && N * V <= 0x7fffffff;
+  @ requires \valid(dlogits + (0 .. N*V-1));
+  @ requires \valid_read(logits + (0 .. N*V-1));
+  @ requires \valid_read(lse + (0 .. N-1));
+  @ requires \valid_read(targets + (0 .. N-1));
+  @ requires \forall integer n; 0 <= n < N ==> 0 <= targets[n] < V;
+  @ requires \separated(dlogits + (0 .. N*V-1), logits + (0 .. N*V-1),
+  @                     lse + (0 .. N-1), targets + (0 .. N-1));
+  @ assigns dlogits[0 .. N*V-1];
+  @*/
+void crossentropy_backward(float *dlogits, const float *logits, const float *lse,
+                           const int *targets, float dloss, int N, int V);
+
+#endif

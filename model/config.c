@@ -1,0 +1,164 @@
+#include "config.h"
+#include "fsutil.h"
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int n_layer, n_head, n_embd, n_positions;
+} preset;
+
+/* The four OpenAI GPT-2 sizes, then small ones for demos and tests. */
+static const preset presets[] = {
+    {"gpt2", 12, 12, 768, 1024},
+    {"gpt2-medium", 24, 16, 1024, 1024},
+    {"gpt2-large", 36, 20, 1280, 1024},
+    {"gpt2-xl", 48, 25, 1600, 1024},
+    {"gpt2-mini", 4, 4, 256, 256},
+    {"gpt2-tiny", 2, 2, 64, 128},
+};
+
+#define GPT2_VOCAB 50257
+#define GPT2_EOT 50256
+
+const char *config_preset_names(void)
+{
+    return "gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt2-mini (L4 NH4 C256 T256), "
+           "gpt2-tiny (L2 NH2 C64 T128)";
+}
+
+int config_preset(gpt2_config *cfg, const char *name, lnf_error *err)
+{
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        if (strcmp(presets[i].name, name) == 0) {
+            cfg->n_layer = presets[i].n_layer;
+            cfg->n_head = presets[i].n_head;
+            cfg->n_embd = presets[i].n_embd;
+            cfg->n_positions = presets[i].n_positions;
+            cfg->vocab_size = GPT2_VOCAB;
+            cfg->eos_token_id = GPT2_EOT;
+            cfg->layer_norm_epsilon = 1e-5f;
+            return 0;
+        }
+    }
+    return lnf_fail(err, "unknown config '%s' (known: %s)", name, config_preset_names());
+}
+
+/* A positive integer field; `fallback` (if ≥ 0) when absent. */
+static int get_int(json_t *root, const char *path, const char *key, const char *alt,
+                   int fallback, int *out, lnf_error *err)
+{
+    json_t *v = json_object_get(root, key);
+    if (v == NULL && alt != NULL) {
+        v = json_object_get(root, alt);
+    }
+    if (v == NULL || json_is_null(v)) {
+        if (fallback >= 0) {
+            *out = fallback;
+            return 0;
+        }
+        return lnf_fail(err, "%s: missing field '%s'", path, key);
+    }
+    if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > (1 << 30)) {
+        return lnf_fail(err, "%s: field '%s' must be a positive integer", path, key);
+    }
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
+static int check_consistent(const gpt2_config *cfg, const char *path, lnf_error *err)
+{
+    if (cfg->n_embd % cfg->n_head != 0) {
+        return lnf_fail(err, "%s: n_embd %d is not a multiple of n_head %d", path,
+                        cfg->n_embd, cfg->n_head);
+    }
+    if (cfg->eos_token_id >= cfg->vocab_size) {
+        return lnf_fail(err, "%s: eos_token_id %d is not below vocab_size %d", path,
+                        cfg->eos_token_id, cfg->vocab_size);
+    }
+    if (!(cfg->layer_norm_epsilon > 0.0f)) {
+        return lnf_fail(err, "%s: layer_norm_epsilon must be positive", path);
+    }
+    /* every activation buffer is indexed with int: keep B·T·V and V·C in range
+     * for the largest batch the trainer allows (checked again per batch) */
+    if ((long long)cfg->vocab_size * cfg->n_embd > 0x7fffffff) {
+        return lnf_fail(err, "%s: vocab_size × n_embd too large", path);
+    }
+    return 0;
+}
+
+int config_load(gpt2_config *cfg, const char *path, lnf_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        return lnf_fail(err, "%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
+    }
+    int rc = -1;
+    if (!json_is_object(root)) {
+        lnf_fail(err, "%s: not a JSON object", path);
+        goto done;
+    }
+    if (get_int(root, path, "n_layer", NULL, -1, &cfg->n_layer, err) ||
+        get_int(root, path, "n_head", NULL, -1, &cfg->n_head, err) ||
+        get_int(root, path, "n_embd", NULL, -1, &cfg->n_embd, err) ||
+        get_int(root, path, "n_positions", "n_ctx", -1, &cfg->n_positions, err) ||
+        get_int(root, path, "vocab_size", NULL, -1, &cfg->vocab_size, err) ||
+        get_int(root, path, "eos_token_id", NULL, GPT2_EOT, &cfg->eos_token_id, err)) {
+        goto done;
+    }
+    json_t *eps = json_object_get(root, "layer_norm_epsilon");
+    if (eps == NULL) {
+        cfg->layer_norm_epsilon = 1e-5f;
+    } else if (json_is_number(eps)) {
+        cfg->layer_norm_epsilon = (float)json_number_value(eps);
+    } else {
+        lnf_fail(err, "%s: field 'layer_norm_epsilon' must be a number", path);
+        goto done;
+    }
+    json_t *act = json_object_get(root, "activation_function");
+    if (act != NULL && !(json_is_string(act) && strcmp(json_string_value(act), "gelu_new") == 0)) {
+        lnf_fail(err, "%s: activation_function must be \"gelu_new\" (GPT-2's tanh GELU)", path);
+        goto done;
+    }
+    json_t *inner = json_object_get(root, "n_inner");
+    if (inner != NULL && !json_is_null(inner) &&
+        !(json_is_integer(inner) && json_integer_value(inner) == 4 * (json_int_t)cfg->n_embd)) {
+        lnf_fail(err, "%s: n_inner must be null or 4·n_embd", path);
+        goto done;
+    }
+    json_t *tie = json_object_get(root, "tie_word_embeddings");
+    if (tie != NULL && !json_is_true(tie)) {
+        lnf_fail(err, "%s: only tied embeddings are supported (tie_word_embeddings)", path);
+        goto done;
+    }
+    rc = check_consistent(cfg, path, err);
+done:
+    json_decref(root);
+    return rc;
+}
+
+int config_save(const gpt2_config *cfg, const char *path, lnf_error *err)
+{
+    json_t *root = json_pack(
+        "{s:s, s:[s], s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:s, s:n, s:b}",
+        "model_type", "gpt2", "architectures", "GPT2LMHeadModel",
+        "n_layer", cfg->n_layer, "n_head", cfg->n_head, "n_embd", cfg->n_embd,
+        "n_positions", cfg->n_positions, "vocab_size", cfg->vocab_size,
+        "bos_token_id", cfg->eos_token_id, "eos_token_id", cfg->eos_token_id,
+        "layer_norm_epsilon", (double)cfg->layer_norm_epsilon,
+        "activation_function", "gelu_new", "n_inner", "tie_word_embeddings", 1);
+    if (root == NULL) {
+        return lnf_fail(err, "%s: cannot build JSON", path);
+    }
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));
+    json_decref(root);
+    if (text == NULL) {
+        return lnf_fail(err, "%s: cannot serialise JSON", path);
+    }
+    size_t len = strlen(text);
+    int rc = write_file_atomic(path, text, len, err);
+    free(text);
+    return rc;
+}
