@@ -23,55 +23,22 @@ follow torch.optim.AdamW operation for operation in float32.
 Everything is deterministic (fixed seeds per kernel, one thread): re-running
 reproduces the files byte for byte.
 """
-import json
 import math
 import os
-import struct
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_io import write_safetensors  # noqa: E402
+import gpt2_reference  # noqa: E402
+
 torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
 
-OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels")
-
-# --------------------------------------------------------------------------
-# safetensors writer (no safetensors package on this machine)
-# --------------------------------------------------------------------------
-_DTYPES = {np.dtype(np.float32): "F32", np.dtype(np.int32): "I32", np.dtype(np.uint8): "U8"}
-
-
-def write_safetensors(path, tensors):
-    """tensors: dict name -> numpy array (float32, int32 or uint8).
-
-    Header: json.dumps(sort_keys, compact) of name -> {dtype, shape,
-    data_offsets}, no __metadata__, padded with spaces so that 8 + len(header)
-    is a multiple of 8, after an 8-byte little-endian u64 length. Data: the
-    tensors in sorted-name order, little-endian, contiguous."""
-    header = {}
-    blobs = []
-    offset = 0
-    for name in sorted(tensors):
-        arr = np.ascontiguousarray(tensors[name])
-        dt = _DTYPES[arr.dtype]
-        raw = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": dt, "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    hb = json.dumps(header, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    hb += b" " * ((-(8 + len(hb))) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(hb)))
-        f.write(hb)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
-
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 # --------------------------------------------------------------------------
 # helpers
@@ -80,21 +47,22 @@ class Store:
     def __init__(self):
         self.t = {}
 
+    # np.array(copy=True): a tensor's .numpy() shares its memory, and the
+    # optimizer state (and parameters) keep changing in place after we store them.
     def f32(self, case, what, x):
         if isinstance(x, torch.Tensor):
             x = x.detach().to(torch.float32).contiguous().numpy()
-        arr = np.asarray(x, dtype=np.float32)
-        self._put(case, what, arr)
+        self._put(case, what, np.array(x, dtype=np.float32, copy=True))
 
     def i32(self, case, what, x):
         if isinstance(x, torch.Tensor):
             x = x.detach().numpy()
-        self._put(case, what, np.asarray(x, dtype=np.int32))
+        self._put(case, what, np.array(x, dtype=np.int32, copy=True))
 
     def u8(self, case, what, x):
         if isinstance(x, torch.Tensor):
             x = x.detach().numpy()
-        self._put(case, what, np.asarray(x, dtype=np.uint8))
+        self._put(case, what, np.array(x, dtype=np.uint8, copy=True))
 
     def _put(self, case, what, arr):
         name = case + "." + what
@@ -246,8 +214,8 @@ def make_layernorm():
             s.f32(case, name, x)
 
     # Fixed-scale: rows are B sequences of T tokens; position 0 is BOS class,
-    # tokens equal to EOT are EOT class (EOT wins over nothing else: position 0
-    # is BOS even if it is EOT, as in the model).
+    # other tokens equal to EOT are EOT class (a position-0 EOT token is given
+    # the BOS class here; the kernel only reads the class array either way).
     EOT = 7
     fixed_cases = [
         # name, B, T, C, scales {avg, bos, eot}
@@ -425,21 +393,27 @@ KERNELS = [
 ]
 
 
-def main():
-    os.makedirs(OUT_DIR, exist_ok=True)
+def main(argv):
+    """make_golden.py [OUTDIR]: kernel goldens into OUTDIR/kernels and the
+    GPT-2 model goldens (gpt2_reference.py) into OUTDIR/model; OUTDIR
+    defaults to this directory, so a bare run rewrites the committed files."""
+    outdir = argv[1] if len(argv) > 1 else HERE
+    kernel_dir = os.path.join(outdir, "kernels")
+    os.makedirs(kernel_dir, exist_ok=True)
     total = 0
     for name, fn in KERNELS:
         store = fn()
-        path = os.path.join(OUT_DIR, name + ".safetensors")
+        path = os.path.join(kernel_dir, name + ".safetensors")
         write_safetensors(path, store.t)
         size = os.path.getsize(path)
         total += size
         ncases = sum(1 for k in store.t if k.endswith(".dims"))
         print("%-10s %2d cases %3d tensors %7d bytes  %s" %
               (name, ncases, len(store.t), size, os.path.relpath(path)))
-    print("total %d bytes" % total)
+    print("kernels total %d bytes" % total)
+    gpt2_reference.main([argv[0], os.path.join(outdir, "model")])
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv))

@@ -33,8 +33,6 @@ void embedding_forward(float *out, const int *tokens, const float *wte, const fl
 void embedding_backward(float *dwte, float *dwpe, const float *dout, const int *tokens,
                         int B, int T, int C, int V, int maxT)
 {
-    (void)V;
-    (void)maxT;
     (void)V; /* V and maxT bound the contract's index ranges only */
     (void)maxT;
     /*@ loop invariant 0 <= b <= B;

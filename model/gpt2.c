@@ -274,6 +274,58 @@ static int ln1_shared(const gpt2 *m, int l)
            !m->ln.sites[ln_site_index(&m->ln, l, SITE_LN1V)].frozen;
 }
 
+/* ---------------------------------------------------- auxiliary σ loss */
+
+/* The residual stream entering lnf. */
+static const float *final_residual(const gpt2 *m)
+{
+    return m->cfg.n_layer > 0 ? m->acts[m->cfg.n_layer - 1].res3 : m->encoded;
+}
+
+static int aux_active(const gpt2 *m)
+{
+    return m->aux_weight > 0.0f && !m->ln.sites[ln_site_index(&m->ln, 0, SITE_LNF)].frozen;
+}
+
+static int aux_ordinary(const gpt2 *m, int i)
+{
+    return i % m->T != 0 && m->inputs[i] != m->cfg.eos_token_id;
+}
+
+/* The auxiliary loss, from the lnf rstd of the last forward; with dx, also
+ * accumulates scale·d(aux)/dx into dx [BT,C]:
+ *   d/dx_t (σ_t − σ̄)² = 2(σ_t − σ̄)·(x_t − μ_t)/(C·σ_t), σ̄ detached. */
+static float aux_loss(const gpt2 *m, float *dx, float scale)
+{
+    int N = m->B * m->T, C = m->cfg.n_embd, count = 0;
+    double mean = 0.0, sq = 0.0;
+    for (int i = 0; i < N; i++) {
+        if (aux_ordinary(m, i)) {
+            mean += 1.0 / m->lnf_rstd[i];
+            count++;
+        }
+    }
+    if (count == 0) {
+        return 0.0f;
+    }
+    mean /= count;
+    const float *x = final_residual(m);
+    for (int i = 0; i < N; i++) {
+        if (!aux_ordinary(m, i)) {
+            continue;
+        }
+        double sigma = 1.0 / m->lnf_rstd[i], d = sigma - mean;
+        sq += d * d;
+        if (dx != NULL) {
+            float g = (float)(scale * m->aux_weight * 2.0 * d / (count * C * sigma));
+            for (int c = 0; c < C; c++) {
+                dx[(size_t)i * C + c] += g * (x[(size_t)i * C + c] - m->lnf_mean[i]);
+            }
+        }
+    }
+    return (float)(m->aux_weight * sq / count);
+}
+
 static int check_tokens(const int *ids, int n, int V, const char *what, lnf_error *err)
 {
     for (int i = 0; i < n; i++) {
@@ -360,7 +412,23 @@ int gpt2_forward(gpt2 *m, const int *inputs, const int *targets, int B, int T, l
         sum += m->losses[i];
     }
     m->mean_loss = (float)(sum / N);
+    m->aux_loss = aux_active(m) ? aux_loss(m, NULL, 0.0f) : 0.0f;
     return 0;
+}
+
+const float *gpt2_site_rstd(const gpt2 *m, int site)
+{
+    if (m->ln.sites[site].frozen) {
+        return NULL;
+    }
+    site_kind kind = ln_site_kind_of(&m->ln, site);
+    const gpt2_layer_acts *a = kind == SITE_LNF ? NULL : &m->acts[site / 3];
+    switch (kind) {
+    case SITE_LN1QK: return a->ln1qk_rstd;
+    case SITE_LN1V: return ln1_shared(m, site / 3) ? a->ln1qk_rstd : a->ln1v_rstd;
+    case SITE_LN2: return a->ln2_rstd;
+    default: return m->lnf_rstd;
+    }
 }
 
 /* --------------------------------------------------------------- backward */
@@ -398,9 +466,11 @@ void gpt2_backward(gpt2 *m, float loss_scale)
     matmul_backward(m->dc, m->g.wte, NULL, m->dlogits, m->lnf, m->p.wte, N, C, V);
     /* dres: gradient of the loss w.r.t. the residual stream, walked backward */
     zero(m->dres, NC);
-    const float *x_last = L > 0 ? m->acts[L - 1].res3 : m->encoded;
     site_backward(m, ln_site_index(&m->ln, 0, SITE_LNF), m->dres, m->g.lnfw, m->g.lnfb, m->dc,
-                  x_last, m->p.lnfw, m->lnf_mean, m->lnf_rstd);
+                  final_residual(m), m->p.lnfw, m->lnf_mean, m->lnf_rstd);
+    if (aux_active(m)) {
+        aux_loss(m, m->dres, loss_scale * (float)N);
+    }
 
     for (int l = L - 1; l >= 0; l--) {
         gpt2_layer_acts *a = &m->acts[l];

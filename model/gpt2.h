@@ -85,6 +85,11 @@ typedef struct {
     float *proj;                        /* [BT,C] forward scratch: c_proj outputs */
     float *datt_row;                    /* [T] */
     float mean_loss;                    /* of the last forward with targets */
+    /* Baroni et al.'s auxiliary loss: aux_weight × mean over ordinary tokens
+     * (not position 0, not EOT) of (σ_t − mean σ)² at lnf's input, the mean
+     * detached; applied while lnf is real. 0 = off. */
+    float aux_weight;
+    float aux_loss;                     /* of the last forward */
 } gpt2;
 
 /* Allocates parameters for cfg (contents zero); ln state all real. */
@@ -101,11 +106,16 @@ void gpt2_init_random(gpt2 *m, uint64_t seed);
 int gpt2_forward(gpt2 *m, const int *inputs, const int *targets, int B, int T,
                  lnf_error *err);
 
+/* 1/σ per token [B·T] measured at a real site by the last forward; NULL for a
+ * frozen site. */
+const float *gpt2_site_rstd(const gpt2 *m, int site);
+
 void gpt2_zero_grad(gpt2 *m);
 
 /* Accumulates (+=) into m->grads the gradient of loss_scale · Σ per-token
  * losses of the last forward (loss_scale = 1/(B·T) for the mean loss;
- * divide further by the number of micro-batches when accumulating). */
+ * divide further by the number of micro-batches when accumulating), plus
+ * loss_scale·B·T times the auxiliary loss's gradient when it is on. */
 void gpt2_backward(gpt2 *m, float loss_scale);
 
 /* Global L2 norm of all parameter gradients. */
