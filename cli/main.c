@@ -11,6 +11,13 @@ static const struct {
 } commands[] = {
     {"init", cmd_init, "write a randomly initialised GPT-2 model directory"},
     {"probe", cmd_probe, "logits, loss and gradients (or N AdamW steps) on one batch"},
+    {"encode", cmd_encode, "text on stdin to GPT-2 token ids on stdout"},
+    {"decode", cmd_decode, "GPT-2 token ids on stdin to text on stdout"},
+    {"prepare", cmd_prepare, "tokenize text files or the Brown corpus into train.bin/val.bin"},
+    {"train", cmd_train, "train or fine-tune GPT-2 with every LayerNorm kept"},
+    {"remove-ln", cmd_remove_ln, "fine-tune while removing every LayerNorm on a schedule"},
+    {"eval", cmd_eval, "cross-entropy of a model on a token file"},
+    {"export", cmd_export, "write the LN-free hf or folded form of a fully frozen model"},
 };
 
 static void usage(FILE *out)

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "fsutil.h"
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,7 @@ int config_preset(gpt2_config *cfg, const char *name, lnf_error *err)
             cfg->vocab_size = GPT2_VOCAB;
             cfg->eos_token_id = GPT2_EOT;
             cfg->layer_norm_epsilon = 1e-5f;
+            cfg->folded = 0;
             return 0;
         }
     }
@@ -128,8 +130,10 @@ int config_load(gpt2_config *cfg, const char *path, lnf_error *err)
         lnf_fail(err, "%s: n_inner must be null or 4·n_embd", path);
         goto done;
     }
+    json_t *folded = json_object_get(root, "lnfree_folded");
+    cfg->folded = json_is_true(folded);
     json_t *tie = json_object_get(root, "tie_word_embeddings");
-    if (tie != NULL && !json_is_true(tie)) {
+    if (tie != NULL && !json_is_true(tie) && !cfg->folded) {
         lnf_fail(err, "%s: only tied embeddings are supported (tie_word_embeddings)", path);
         goto done;
     }
@@ -137,6 +141,20 @@ int config_load(gpt2_config *cfg, const char *path, lnf_error *err)
 done:
     json_decref(root);
     return rc;
+}
+
+/* The shortest decimal that reads back as f (1e12f is written "1e12", not
+ * its exact value 999999995904), as a double for jansson. */
+static double shortest_decimal(float f)
+{
+    char buf[32];
+    for (int digits = 1; digits < 9; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, (double)f);
+        if (strtof(buf, NULL) == f) {
+            break;
+        }
+    }
+    return strtod(buf, NULL);
 }
 
 int config_save(const gpt2_config *cfg, const char *path, lnf_error *err)
@@ -147,10 +165,16 @@ int config_save(const gpt2_config *cfg, const char *path, lnf_error *err)
         "n_layer", cfg->n_layer, "n_head", cfg->n_head, "n_embd", cfg->n_embd,
         "n_positions", cfg->n_positions, "vocab_size", cfg->vocab_size,
         "bos_token_id", cfg->eos_token_id, "eos_token_id", cfg->eos_token_id,
-        "layer_norm_epsilon", (double)cfg->layer_norm_epsilon,
+        "layer_norm_epsilon", shortest_decimal(cfg->layer_norm_epsilon),
         "activation_function", "gelu_new", "n_inner", "tie_word_embeddings", 1);
     if (root == NULL) {
         return lnf_fail(err, "%s: cannot build JSON", path);
+    }
+    if (cfg->folded) {
+        /* not a transformers GPT2LMHeadModel: no LN tensors, untied lm_head */
+        json_object_set_new(root, "lnfree_folded", json_true());
+        json_object_set_new(root, "tie_word_embeddings", json_false());
+        json_object_set_new(root, "architectures", json_pack("[s]", "LNFreeFoldedGPT2"));
     }
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));
     json_decref(root);

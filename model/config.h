@@ -12,6 +12,10 @@ typedef struct {
     int vocab_size;   /* V */
     int eos_token_id; /* EOT: 50256 for GPT-2 */
     float layer_norm_epsilon;
+    /* lnfree's folded LN-free form: no LayerNorm at all (centring and γ/σ
+     * folded into the following linear maps) and an untied unembedding
+     * lm_head with a bias. config.json: "lnfree_folded": true. */
+    int folded;
 } gpt2_config;
 
 /* Reads config.json; fails on invalid JSON, missing or out-of-range fields, or

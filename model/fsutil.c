@@ -2,6 +2,7 @@
 #include "fsutil.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,4 +78,61 @@ int ensure_dir(const char *path, lnf_error *err)
         return lnf_fail(err, "%s: exists and is not a directory", path);
     }
     return lnf_fail(err, "%s: cannot create directory: %s", path, strerror(errno));
+}
+
+int remove_flat_dir(const char *path, lnf_error *err)
+{
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        return errno == ENOENT ? 0 : lnf_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    }
+    struct dirent *e;
+    char file[4096];
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        if (unlink(file) != 0) {
+            rc = lnf_fail(err, "%s: cannot remove: %s", file, strerror(errno));
+        }
+    }
+    closedir(d);
+    if (rc == 0 && rmdir(path) != 0) {
+        rc = lnf_fail(err, "%s: cannot remove directory: %s", path, strerror(errno));
+    }
+    return rc;
+}
+
+int replace_dir(const char *path, const char *fresh, lnf_error *err)
+{
+    char old[4096];
+    snprintf(old, sizeof old, "%s.old", path);
+    if (remove_flat_dir(old, err) != 0) {
+        return -1;
+    }
+    if (rename(path, old) != 0 && errno != ENOENT) {
+        return lnf_fail(err, "%s: cannot move aside: %s", path, strerror(errno));
+    }
+    if (rename(fresh, path) != 0) {
+        return lnf_fail(err, "%s: cannot move into place: %s", fresh, strerror(errno));
+    }
+    if (fsync_parent_dir(path) != 0) {
+        return lnf_fail(err, "%s: cannot sync its directory: %s", path, strerror(errno));
+    }
+    return remove_flat_dir(old, err);
+}
+
+int dir_recover(const char *path, lnf_error *err)
+{
+    char old[4096];
+    struct stat st;
+    snprintf(old, sizeof old, "%s.old", path);
+    if (stat(path, &st) != 0 && errno == ENOENT && stat(old, &st) == 0) {
+        if (rename(old, path) != 0) {
+            return lnf_fail(err, "%s: cannot restore from %s: %s", path, old, strerror(errno));
+        }
+    }
+    return 0;
 }

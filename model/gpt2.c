@@ -28,6 +28,9 @@ typedef struct {
 static float *place(layout_walk *w, const char *hf_name, int hf_ndim, int rows, int cols,
                     int hf_rows, int row_offset, int transposed)
 {
+    if (w->m->cfg.folded && strstr(hf_name, "ln_") != NULL) {
+        return NULL; /* the folded form has no LayerNorm parameters */
+    }
     if (w->record) {
         gpt2_tensor *t = &w->m->tensors[w->count];
         snprintf(t->hf_name, sizeof t->hf_name, "%s", hf_name);
@@ -76,6 +79,10 @@ static void walk_layout(layout_walk *w, gpt2_view *v)
     }
     v->lnfw = place(w, "ln_f.weight", 1, C, 1, C, 0, 0);
     v->lnfb = place(w, "ln_f.bias", 1, C, 1, C, 0, 0);
+    if (c->folded) {
+        v->lm_head_w = place(w, "lm_head.weight", 2, V, C, V, 0, 0);
+        v->lm_head_b = place(w, "lm_head.bias", 1, V, 1, V, 0, 0);
+    }
 }
 
 int gpt2_create(gpt2 *m, const gpt2_config *cfg, lnf_error *err)
@@ -251,6 +258,10 @@ static int site_forward(gpt2 *m, int site, const float *x, const float *w, const
 {
     int N = m->B * m->T, C = m->cfg.n_embd;
     const ln_site *s = &m->ln.sites[site];
+    if (m->cfg.folded) {
+        memcpy(out, x, (size_t)N * C * sizeof(float));
+        return 0;
+    }
     if (!s->frozen) {
         layernorm_forward(out, mean, rstd, x, w, b, m->cfg.layer_norm_epsilon, N, C);
         return 0;
@@ -267,11 +278,17 @@ static int site_forward(gpt2 *m, int site, const float *x, const float *w, const
     return 0;
 }
 
+/* The tied wte, or the folded form's own lm_head. */
+static float *unembedding(const gpt2_view *v, const gpt2_config *c)
+{
+    return c->folded ? v->lm_head_w : v->wte;
+}
+
 /* ln1v computes the same as ln1qk while both are real: then q, k and v share one output. */
 static int ln1_shared(const gpt2 *m, int l)
 {
-    return !m->ln.sites[ln_site_index(&m->ln, l, SITE_LN1QK)].frozen &&
-           !m->ln.sites[ln_site_index(&m->ln, l, SITE_LN1V)].frozen;
+    return m->cfg.folded || (!m->ln.sites[ln_site_index(&m->ln, l, SITE_LN1QK)].frozen &&
+                             !m->ln.sites[ln_site_index(&m->ln, l, SITE_LN1V)].frozen);
 }
 
 /* ---------------------------------------------------- auxiliary σ loss */
@@ -284,7 +301,8 @@ static const float *final_residual(const gpt2 *m)
 
 static int aux_active(const gpt2 *m)
 {
-    return m->aux_weight > 0.0f && !m->ln.sites[ln_site_index(&m->ln, 0, SITE_LNF)].frozen;
+    return m->aux_weight > 0.0f && !m->cfg.folded &&
+           !m->ln.sites[ln_site_index(&m->ln, 0, SITE_LNF)].frozen;
 }
 
 static int aux_ordinary(const gpt2 *m, int i)
@@ -400,7 +418,7 @@ int gpt2_forward(gpt2 *m, const int *inputs, const int *targets, int B, int T, l
                      m->lnf_mean, m->lnf_rstd, err) != 0) {
         return -1;
     }
-    matmul_forward(m->logits, m->lnf, m->p.wte, NULL, N, C, V);
+    matmul_forward(m->logits, m->lnf, unembedding(&m->p, c), m->p.lm_head_b, N, C, V);
     if (targets == NULL) {
         m->mean_loss = NAN;
         return 0;
@@ -438,13 +456,23 @@ void gpt2_zero_grad(gpt2 *m)
     memset(m->grads, 0, m->n_params * sizeof(float));
 }
 
+/* dx += dout: the identity site of a folded model. */
+static void scale_add(float *dx, const float *dout, int n)
+{
+    for (int i = 0; i < n; i++) {
+        dx[i] += dout[i];
+    }
+}
+
 /* Backward of one LN site: dx += d(site)/dx · dout, and its γ, β gradients. */
 static void site_backward(gpt2 *m, int site, float *dx, float *dw, float *db, const float *dout,
                           const float *x, const float *w, const float *mean, const float *rstd)
 {
     int N = m->B * m->T, C = m->cfg.n_embd;
     const ln_site *s = &m->ln.sites[site];
-    if (s->frozen) {
+    if (m->cfg.folded) {
+        scale_add(dx, dout, N * C);
+    } else if (s->frozen) {
         layernorm_fixed_backward(dx, dw, db, dout, x, w, mean, s->sigma,
                                  classes_of(m, ln_site_kind_of(&m->ln, site)), N, C);
     } else {
@@ -463,7 +491,8 @@ void gpt2_backward(gpt2 *m, float loss_scale)
 
     crossentropy_backward(m->dlogits, m->logits, m->lse, m->targets, loss_scale, N, V);
     zero(m->dc, NC);
-    matmul_backward(m->dc, m->g.wte, NULL, m->dlogits, m->lnf, m->p.wte, N, C, V);
+    matmul_backward(m->dc, unembedding(&m->g, c), m->g.lm_head_b, m->dlogits, m->lnf,
+                    unembedding(&m->p, c), N, C, V);
     /* dres: gradient of the loss w.r.t. the residual stream, walked backward */
     zero(m->dres, NC);
     site_backward(m, ln_site_index(&m->ln, 0, SITE_LNF), m->dres, m->g.lnfw, m->g.lnfb, m->dc,

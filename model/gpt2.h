@@ -37,10 +37,11 @@ typedef struct {
 } gpt2_layer_view;
 
 typedef struct {
-    float *wte;                         /* [V,C], also the unembedding */
+    float *wte;                         /* [V,C], also the unembedding unless folded */
     float *wpe;                         /* [maxT,C] */
     gpt2_layer_view *layer;             /* [L] */
     float *lnfw, *lnfb;                 /* [C] */
+    float *lm_head_w, *lm_head_b;       /* [V,C], [V]: folded models only */
 } gpt2_view;
 
 /* Per-layer activations for one (B,T). */
@@ -92,7 +93,9 @@ typedef struct {
     float aux_loss;                     /* of the last forward */
 } gpt2;
 
-/* Allocates parameters for cfg (contents zero); ln state all real. */
+/* Allocates parameters for cfg (contents zero); ln state all real. A folded
+ * config (cfg->folded) has no LayerNorm tensors (their views are NULL and every
+ * site is the identity) and an untied lm_head with bias. */
 int gpt2_create(gpt2 *m, const gpt2_config *cfg, lnf_error *err);
 void gpt2_free(gpt2 *m);
 

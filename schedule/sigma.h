@@ -1,0 +1,44 @@
+/* sigma: estimates of each LN site's σ while it is real, frozen into the site
+ * when the schedule switches it.
+ *
+ * Per record, three running means of the per-token σ_t = √(var x_t + eps) at
+ * the site's input: over ordinary tokens (s.avg), position-0 tokens (s.bos)
+ * and EOT tokens (s.eot). Each batch's mean is folded into an exponential
+ * moving average (momentum 0.9; the first measurement sets it). ln1qk and
+ * ln1v of a layer read the same input and share one record, which stops
+ * updating when the first of them is frozen. Records: [l·2] ln1, [l·2+1]
+ * ln2, [2L] lnf. */
+#ifndef LNFREE_SCHEDULE_SIGMA_H
+#define LNFREE_SCHEDULE_SIGMA_H
+
+#include "gpt2.h"
+
+#define SIGMA_MOMENTUM 0.9
+
+typedef struct {
+    double value[LN_SCALE_CLASSES]; /* EMA per class; valid when seen[] */
+    int seen[LN_SCALE_CLASSES];
+    int frozen;                     /* stops updating */
+} sigma_record;
+
+typedef struct {
+    int n_layer;
+    int n_records; /* 2L + 1 */
+    sigma_record *rec;
+} sigma_tracker;
+
+int sigma_tracker_init(sigma_tracker *t, int n_layer, lnf_error *err);
+void sigma_tracker_free(sigma_tracker *t);
+
+/* The record a site reads. */
+int sigma_record_of(const gpt2 *m, int site);
+
+/* Folds the last forward's σ measurements into every record whose sites are
+ * all still real and not yet frozen. */
+void sigma_tracker_update(sigma_tracker *t, const gpt2 *m);
+
+/* Freezes `site` of m with its record's values (bos/eot fall back to avg when
+ * no such token was seen). Fails if the record has never been measured. */
+int sigma_tracker_freeze(sigma_tracker *t, gpt2 *m, int site, lnf_error *err);
+
+#endif
