@@ -9,6 +9,7 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"demo", cmd_demo, "the whole pipeline end to end on embedded defaults"},
     {"init", cmd_init, "write a randomly initialised GPT-2 model directory"},
     {"probe", cmd_probe, "logits, loss and gradients (or N AdamW steps) on one batch"},
     {"encode", cmd_encode, "text on stdin to GPT-2 token ids on stdout"},

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "fsutil.h"
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@ static const preset presets[] = {
     {"gpt2-large", 36, 20, 1280, 1024},
     {"gpt2-xl", 48, 25, 1600, 1024},
     {"gpt2-mini", 4, 4, 256, 256},
+    {"gpt2-demo", 4, 4, 128, 128},
     {"gpt2-tiny", 2, 2, 64, 128},
 };
 
@@ -26,7 +28,7 @@ static const preset presets[] = {
 const char *config_preset_names(void)
 {
     return "gpt2, gpt2-medium, gpt2-large, gpt2-xl, gpt2-mini (L4 NH4 C256 T256), "
-           "gpt2-tiny (L2 NH2 C64 T128)";
+           "gpt2-demo (L4 NH4 C128 T128), gpt2-tiny (L2 NH2 C64 T128)";
 }
 
 int config_preset(gpt2_config *cfg, const char *name, lnf_error *err)
@@ -47,9 +49,9 @@ int config_preset(gpt2_config *cfg, const char *name, lnf_error *err)
     return lnf_fail(err, "unknown config '%s' (known: %s)", name, config_preset_names());
 }
 
-/* A positive integer field; `fallback` (if ≥ 0) when absent. */
+/* An integer field in [min, 2^30]; `fallback` (if ≥ 0) when absent. */
 static int get_int(json_t *root, const char *path, const char *key, const char *alt,
-                   int fallback, int *out, lnf_error *err)
+                   int min, int fallback, int *out, lnf_error *err)
 {
     json_t *v = json_object_get(root, key);
     if (v == NULL && alt != NULL) {
@@ -62,8 +64,9 @@ static int get_int(json_t *root, const char *path, const char *key, const char *
         }
         return lnf_fail(err, "%s: missing field '%s'", path, key);
     }
-    if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > (1 << 30)) {
-        return lnf_fail(err, "%s: field '%s' must be a positive integer", path, key);
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > (1 << 30)) {
+        return lnf_fail(err, "%s: field '%s' must be a%s integer", path, key,
+                        min > 0 ? " positive" : " non-negative");
     }
     *out = (int)json_integer_value(v);
     return 0;
@@ -79,13 +82,24 @@ static int check_consistent(const gpt2_config *cfg, const char *path, lnf_error 
         return lnf_fail(err, "%s: eos_token_id %d is not below vocab_size %d", path,
                         cfg->eos_token_id, cfg->vocab_size);
     }
-    if (!(cfg->layer_norm_epsilon > 0.0f)) {
-        return lnf_fail(err, "%s: layer_norm_epsilon must be positive", path);
+    if (!(cfg->layer_norm_epsilon > 0.0f) || isinf(cfg->layer_norm_epsilon)) {
+        return lnf_fail(err, "%s: layer_norm_epsilon must be positive and finite in float32",
+                        path);
     }
     /* every activation buffer is indexed with int: keep B·T·V and V·C in range
      * for the largest batch the trainer allows (checked again per batch) */
     if ((long long)cfg->vocab_size * cfg->n_embd > 0x7fffffff) {
         return lnf_fail(err, "%s: vocab_size × n_embd too large", path);
+    }
+    /* gpt2.c lays the parameters out with int arithmetic (4·C, 3·C, ...) and
+     * indexes them with int: the whole count must fit (in double: no overflow) */
+    double C = cfg->n_embd, V = cfg->vocab_size;
+    double n_params = V * C + (double)cfg->n_positions * C +
+                      (double)cfg->n_layer * (12.0 * C * C + 9.0 * C) +
+                      (cfg->folded ? V * C + V : (4.0 * cfg->n_layer + 2.0) * C);
+    if (n_params > 0x7fffffff) {
+        return lnf_fail(err, "%s: %.3g parameters; lnfree indexes them with int (max %d)", path,
+                        n_params, 0x7fffffff);
     }
     return 0;
 }
@@ -102,12 +116,12 @@ int config_load(gpt2_config *cfg, const char *path, lnf_error *err)
         lnf_fail(err, "%s: not a JSON object", path);
         goto done;
     }
-    if (get_int(root, path, "n_layer", NULL, -1, &cfg->n_layer, err) ||
-        get_int(root, path, "n_head", NULL, -1, &cfg->n_head, err) ||
-        get_int(root, path, "n_embd", NULL, -1, &cfg->n_embd, err) ||
-        get_int(root, path, "n_positions", "n_ctx", -1, &cfg->n_positions, err) ||
-        get_int(root, path, "vocab_size", NULL, -1, &cfg->vocab_size, err) ||
-        get_int(root, path, "eos_token_id", NULL, GPT2_EOT, &cfg->eos_token_id, err)) {
+    if (get_int(root, path, "n_layer", NULL, 1, -1, &cfg->n_layer, err) ||
+        get_int(root, path, "n_head", NULL, 1, -1, &cfg->n_head, err) ||
+        get_int(root, path, "n_embd", NULL, 1, -1, &cfg->n_embd, err) ||
+        get_int(root, path, "n_positions", "n_ctx", 1, -1, &cfg->n_positions, err) ||
+        get_int(root, path, "vocab_size", NULL, 1, -1, &cfg->vocab_size, err) ||
+        get_int(root, path, "eos_token_id", NULL, 0, GPT2_EOT, &cfg->eos_token_id, err)) {
         goto done;
     }
     json_t *eps = json_object_get(root, "layer_norm_epsilon");
@@ -148,7 +162,7 @@ done:
 static double shortest_decimal(float f)
 {
     char buf[32];
-    for (int digits = 1; digits < 9; digits++) {
+    for (int digits = 1; digits <= 9; digits++) { /* 9 = FLT_DECIMAL_DIG: always enough */
         snprintf(buf, sizeof buf, "%.*g", digits, (double)f);
         if (strtof(buf, NULL) == f) {
             break;

@@ -3,15 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "adamw.h"
-#include "attention.h"
 #include "embedding.h"
-#include "gelu.h"
 #include "layernorm.h"
 #include "matmul.h"
-#include "residual.h"
+#include "parallel.h"
 #include "rng.h"
-#include "softmax.h"
 
 /* ---------------------------------------------------------------- layout */
 
@@ -187,7 +183,7 @@ static int ensure_acts(gpt2 *m, int B, int T, lnf_error *err)
                    + BT * C + 2 * BT            /* lnf */
                    + 2 * BT * V + 2 * BT        /* logits, dlogits, losses, lse */
                    + 7 * BT * C + 8 * BT * C    /* dres..dln1v, proj; dfch, dfch_gelu */
-                   + (size_t)T;
+                   + BT + PAR_CHUNKS * 2 * C;   /* datt_row, ln_partial */
     m->act_mem = malloc(total * sizeof(float));
     m->acts = calloc(L, sizeof *m->acts);
     m->inputs = malloc(BT * sizeof(int));
@@ -238,7 +234,8 @@ static int ensure_acts(gpt2 *m, int B, int T, lnf_error *err)
     m->proj = TAKE(BT * C);
     m->dfch = TAKE(4 * BT * C);
     m->dfch_gelu = TAKE(4 * BT * C);
-    m->datt_row = TAKE((size_t)T);
+    m->datt_row = TAKE(BT);
+    m->ln_partial = TAKE(PAR_CHUNKS * 2 * C);
 #undef TAKE
     m->B = B;
     m->T = T;
@@ -263,7 +260,7 @@ static int site_forward(gpt2 *m, int site, const float *x, const float *w, const
         return 0;
     }
     if (!s->frozen) {
-        layernorm_forward(out, mean, rstd, x, w, b, m->cfg.layer_norm_epsilon, N, C);
+        par_layernorm_forward(out, mean, rstd, x, w, b, m->cfg.layer_norm_epsilon, N, C);
         return 0;
     }
     int bad = layernorm_fixed_domain_check(x, w, b, s->sigma, N, C);
@@ -273,8 +270,8 @@ static int site_forward(gpt2 *m, int site, const float *x, const float *w, const
         return lnf_fail(err, "LN site %s: %s (outside the domain where the fixed-scale "
                         "LayerNorm is proven finite)", name, layernorm_fixed_domain_message(bad));
     }
-    layernorm_fixed_forward(out, mean, x, w, b, s->sigma, classes_of(m, ln_site_kind_of(&m->ln, site)),
-                            N, C);
+    par_layernorm_fixed_forward(out, mean, x, w, b, s->sigma,
+                                classes_of(m, ln_site_kind_of(&m->ln, site)), N, C);
     return 0;
 }
 
@@ -401,17 +398,17 @@ int gpt2_forward(gpt2 *m, const int *inputs, const int *targets, int B, int T, l
         matmul_forward(a->q, a->ln1qk, w->qw, w->qb, N, C, C);
         matmul_forward(a->k, a->ln1qk, w->kw, w->kb, N, C, C);
         matmul_forward(a->v, v_in, w->vw, w->vb, N, C, C);
-        attention_forward(a->atty, a->att, a->q, a->k, a->v, B, T, C, NH);
+        par_attention_forward(a->atty, a->att, a->q, a->k, a->v, B, T, C, NH);
         matmul_forward(m->proj, a->atty, w->attprojw, w->attprojb, N, C, C);
-        residual_forward(a->res2, x, m->proj, N * C);
+        par_residual_forward(a->res2, x, m->proj, N * C);
         if (site_forward(m, ln_site_index(&m->ln, l, SITE_LN2), a->res2, w->ln2w, w->ln2b,
                          a->ln2, a->ln2_mean, a->ln2_rstd, err) != 0) {
             return -1;
         }
         matmul_forward(a->fch, a->ln2, w->fcw, w->fcb, N, C, 4 * C);
-        gelu_forward(a->fch_gelu, a->fch, N * 4 * C);
+        par_gelu_forward(a->fch_gelu, a->fch, N * 4 * C);
         matmul_forward(m->proj, a->fch_gelu, w->fcprojw, w->fcprojb, N, 4 * C, C);
-        residual_forward(a->res3, a->res2, m->proj, N * C);
+        par_residual_forward(a->res3, a->res2, m->proj, N * C);
         x = a->res3;
     }
     if (site_forward(m, ln_site_index(&m->ln, 0, SITE_LNF), x, m->p.lnfw, m->p.lnfb, m->lnf,
@@ -424,7 +421,7 @@ int gpt2_forward(gpt2 *m, const int *inputs, const int *targets, int B, int T, l
         return 0;
     }
     memcpy(m->targets, targets, (size_t)N * sizeof(int));
-    crossentropy_forward(m->losses, m->lse, m->logits, targets, N, V);
+    par_crossentropy_forward(m->losses, m->lse, m->logits, targets, N, V);
     double sum = 0.0;
     for (int i = 0; i < N; i++) {
         sum += m->losses[i];
@@ -473,10 +470,11 @@ static void site_backward(gpt2 *m, int site, float *dx, float *dw, float *db, co
     if (m->cfg.folded) {
         scale_add(dx, dout, N * C);
     } else if (s->frozen) {
-        layernorm_fixed_backward(dx, dw, db, dout, x, w, mean, s->sigma,
-                                 classes_of(m, ln_site_kind_of(&m->ln, site)), N, C);
+        par_layernorm_fixed_backward(dx, dw, db, dout, x, w, mean, s->sigma,
+                                     classes_of(m, ln_site_kind_of(&m->ln, site)), N, C,
+                                     m->ln_partial);
     } else {
-        layernorm_backward(dx, dw, db, dout, x, w, mean, rstd, N, C);
+        par_layernorm_backward(dx, dw, db, dout, x, w, mean, rstd, N, C, m->ln_partial);
     }
 }
 
@@ -489,7 +487,7 @@ void gpt2_backward(gpt2 *m, float loss_scale)
     int N = B * T;
     size_t NC = (size_t)N * C;
 
-    crossentropy_backward(m->dlogits, m->logits, m->lse, m->targets, loss_scale, N, V);
+    par_crossentropy_backward(m->dlogits, m->logits, m->lse, m->targets, loss_scale, N, V);
     zero(m->dc, NC);
     matmul_backward(m->dc, unembedding(&m->g, c), m->g.lm_head_b, m->dlogits, m->lnf,
                     unembedding(&m->p, c), N, C, V);
@@ -512,7 +510,7 @@ void gpt2_backward(gpt2 *m, float loss_scale)
         matmul_backward(m->dfch_gelu, g->fcprojw, g->fcprojb, m->dres, a->fch_gelu, w->fcprojw,
                         N, 4 * C, C);
         zero(m->dfch, 4 * NC);
-        gelu_backward(m->dfch, a->fch, m->dfch_gelu, N * 4 * C);
+        par_gelu_backward(m->dfch, a->fch, m->dfch_gelu, N * 4 * C);
         zero(m->dc, NC);
         matmul_backward(m->dc, g->fcw, g->fcb, m->dfch, a->ln2, w->fcw, N, C, 4 * C);
         site_backward(m, ln_site_index(&m->ln, l, SITE_LN2), m->dres, g->ln2w, g->ln2b, m->dc,
@@ -524,8 +522,8 @@ void gpt2_backward(gpt2 *m, float loss_scale)
         zero(m->dq, NC);
         zero(m->dk, NC);
         zero(m->dv, NC);
-        attention_backward(m->dq, m->dk, m->dv, m->datt_row, m->dc, a->att, a->q, a->k, a->v,
-                           B, T, C, NH);
+        par_attention_backward(m->dq, m->dk, m->dv, m->datt_row, m->dc, a->att, a->q, a->k,
+                               a->v, B, T, C, NH);
         int shared = ln1_shared(m, l);
         float *dln1qk = m->dc;
         float *dln1v = shared ? m->dc : m->dln1v;
@@ -550,12 +548,12 @@ void gpt2_backward(gpt2 *m, float loss_scale)
 
 double gpt2_grad_norm(const gpt2 *m)
 {
-    return sqrt(sum_of_squares(m->grads, (int)m->n_params));
+    return sqrt(par_sum_of_squares(m->grads, (int)m->n_params));
 }
 
 void gpt2_scale_grads(gpt2 *m, float factor)
 {
-    scale_in_place(m->grads, (int)m->n_params, factor);
+    par_scale_in_place(m->grads, (int)m->n_params, factor);
 }
 
 int gpt2_adamw_step(gpt2 *m, const adamw_settings *s, lnf_error *err)
@@ -572,8 +570,8 @@ int gpt2_adamw_step(gpt2 *m, const adamw_settings *s, lnf_error *err)
         const gpt2_tensor *t = &m->tensors[i];
         size_t o = t->offset;
         float wd = t->hf_ndim >= 2 ? s->weight_decay : 0.0f;
-        adamw_update(m->params + o, m->grads + o, m->adam_m + o, m->adam_v + o,
-                     t->rows * t->cols, s->lr, s->beta1, s->beta2, s->eps, wd, m->adam_step);
+        par_adamw_update(m->params + o, m->grads + o, m->adam_m + o, m->adam_v + o,
+                         t->rows * t->cols, s->lr, s->beta1, s->beta2, s->eps, wd, m->adam_step);
     }
     return 0;
 }

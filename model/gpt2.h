@@ -84,7 +84,8 @@ typedef struct {
     float *dres, *dc, *dq, *dk, *dv, *dln1v; /* [BT,C] */
     float *dfch, *dfch_gelu;            /* [BT,4C] */
     float *proj;                        /* [BT,C] forward scratch: c_proj outputs */
-    float *datt_row;                    /* [T] */
+    float *datt_row;                    /* [B·T]: one attention row per batch entry */
+    float *ln_partial;                  /* [PAR_CHUNKS·2·C]: LN γ, β gradient partials */
     float mean_loss;                    /* of the last forward with targets */
     /* Baroni et al.'s auxiliary loss: aux_weight × mean over ordinary tokens
      * (not position 0, not EOT) of (σ_t − mean σ)² at lnf's input, the mean

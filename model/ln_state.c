@@ -1,6 +1,7 @@
 #include "ln_state.h"
 #include "fsutil.h"
 #include <errno.h>
+#include <float.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -93,6 +94,11 @@ static int parse_sigma(json_t *site, const char *key, float fallback, float *out
     double x = json_is_number(v) ? json_number_value(v) : NAN;
     if (!isfinite(x) || x <= 0.0 || x > 3.4e38) {
         return lnf_fail(err, "%s: site '%s': %s must be a finite positive number", path, name, key);
+    }
+    /* below FLT_MIN the float is 0 or subnormal, and dividing by it overflows */
+    if ((float)x < FLT_MIN) {
+        return lnf_fail(err, "%s: site '%s': %s = %g is below float32's smallest normal "
+                        "number %g", path, name, key, x, (double)FLT_MIN);
     }
     *out = (float)x;
     return 0;

@@ -61,6 +61,9 @@ void sha256_init(sha256_ctx *c)
 void sha256_update(sha256_ctx *c, const void *data, size_t n)
 {
     const unsigned char *p = data;
+    if (n == 0) {
+        return; /* data may be NULL then */
+    }
     c->n_bytes += n;
     if (c->used > 0) {
         size_t take = 64 - c->used < n ? 64 - c->used : n;

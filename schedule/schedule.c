@@ -1,4 +1,5 @@
 #include "schedule.h"
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,15 @@ static int validate(const schedule *s, int n_layer, const char *where, lnf_error
     return rc;
 }
 
+/* Only white space (as sscanf skips it) from s to the end. */
+static int blank(const char *s)
+{
+    while (isspace((unsigned char)*s)) {
+        s++;
+    }
+    return *s == '\0';
+}
+
 int schedule_parse_file(schedule *s, const char *path, int n_layer, lnf_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -88,14 +98,20 @@ int schedule_parse_file(schedule *s, const char *path, int n_layer, lnf_error *e
         if (hash != NULL) {
             *hash = '\0';
         }
-        char verb[16], what[16], extra[8];
-        long step, layer = -1;
-        int got = sscanf(line, "%ld %15s %15s %ld %7s", &step, verb, what, &layer, extra);
-        if (got <= 0) {
-            continue; /* blank or comment */
+        char verb[16], what[16];
+        long step = -1, layer = -1;
+        int after_step = 0, after_what = 0, after_layer = 0;
+        int got = sscanf(line, "%ld%n %15s %15s%n %ld%n", &step, &after_step, verb, what,
+                         &after_what, &layer, &after_layer);
+        if (blank(line)) {
+            continue; /* blank or comment; a line whose step does not parse is an error */
         }
         schedule_event e = {.step = (int)step, .layer = -1};
-        int ok = got >= 3 && step >= 0 && step <= 100000000;
+        /* exactly the words STEP VERB WHAT [LAYER], each whole: "10freeze lnf" and
+         * "10 end eot-special junk" are no events */
+        int end = got >= 4 ? after_layer : after_what;
+        int ok = got >= 3 && isspace((unsigned char)line[after_step]) && blank(line + end) &&
+                 step >= 0 && step <= 100000000;
         if (ok && strcmp(verb, "end") == 0 && got == 3) {
             ok = strcmp(what, "eot-special") == 0 || strcmp(what, "bos-special") == 0;
             e.action = what[0] == 'e' ? ACTION_END_EOT : ACTION_END_BOS;

@@ -404,7 +404,7 @@ static int train_step(run *r, const lr_schedule *lrs, FILE *metrics, train_resul
     if (rc == 0) {
         r->step++;
         float val = NAN;
-        int last = r->step == o->steps;
+        int last = r->step == o->steps || r->step == o->stop_at;
         if (last || r->step % o->val_every == 0) {
             rc = validate(r, &val, err);
             res->final_val_loss = val;
@@ -444,7 +444,8 @@ static int train_step(run *r, const lr_schedule *lrs, FILE *metrics, train_resul
 static int check_options(const train_options *o, lnf_error *err)
 {
     if (o->B <= 0 || o->T <= 0 || o->grad_accum <= 0 || o->steps <= 0 || o->val_every <= 0 ||
-        o->val_batches <= 0 || o->ckpt_every <= 0 || o->warmup < 0 || o->calib_batches <= 0) {
+        o->val_batches <= 0 || o->ckpt_every <= 0 || o->warmup < 0 || o->calib_batches <= 0 ||
+        o->stop_at < 0) {
         return lnf_fail(err, "batch, steps, intervals and counts must be positive");
     }
     if (!(o->max_lr >= 0) || !(o->min_lr >= 0) || !(o->clip > 0) || !(o->eps > 0) ||
@@ -497,7 +498,8 @@ int train_run(const train_options *o, train_result *res, lnf_error *err)
     }
     lr_schedule lrs = {.max_lr = o->max_lr, .min_lr = o->min_lr, .warmup = o->warmup,
                        .total = o->steps};
-    while (rc == 0 && r.step < o->steps) {
+    int end = o->stop_at > 0 && o->stop_at < o->steps ? o->stop_at : o->steps;
+    while (rc == 0 && r.step < end) {
         rc = train_step(&r, &lrs, metrics, res, err);
     }
     if (o->progress) {

@@ -29,6 +29,7 @@ typedef struct {
     int val_every, val_batches;
     int ckpt_every;
     int resume;              /* continue OUT/model's run */
+    int stop_at;             /* > 0: stop (with a checkpoint) after this many steps */
     const char *schedule;    /* NULL: plain training; "none" is the LN-kept control */
     int calib_batches;       /* σ calibration forwards before step 0 */
     float aux_weight;

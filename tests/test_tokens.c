@@ -1,0 +1,198 @@
+/* test_tokens: token files in both formats (raw uint16, llm.c shards), the
+ * [B, T+1] windows the trainer reads, and hostile files rejected with
+ * messages naming the file and the problem. */
+#define _POSIX_C_SOURCE 200809L
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "data_util.h"
+#include "golden_util.h"
+#include "tokens.h"
+
+/* A token file: an llm.c header (when magic ≠ 0) then n uint16 tokens. */
+static const char *write_tokens(const char *name, uint32_t magic, uint32_t version,
+                                uint32_t count, const uint16_t *tok, size_t n)
+{
+    size_t head = magic ? LLMC_HEADER_BYTES : 0;
+    unsigned char *bytes = calloc(1, head + 2 * n + 1);
+    uint32_t h[3] = {magic, version, count};
+    for (int i = 0; head && i < 3; i++) {
+        for (int k = 0; k < 4; k++) {
+            bytes[4 * i + k] = (unsigned char)(h[i] >> (8 * k));
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        bytes[head + 2 * i] = (unsigned char)(tok[i] & 0xff);
+        bytes[head + 2 * i + 1] = (unsigned char)(tok[i] >> 8);
+    }
+    const char *path = du_path(name);
+    du_write(path, bytes, head + 2 * n);
+    free(bytes);
+    return path;
+}
+
+static void open_ok(token_file *tf, const char *path, tokens_format format, int vocab)
+{
+    lnf_error err;
+    ck_assert_msg(tokens_open(tf, path, format, vocab, &err) == 0, "%s", err.msg);
+}
+
+static void expect_open_error(const char *path, tokens_format format, int vocab,
+                              const char *problem)
+{
+    token_file tf;
+    lnf_error err;
+    ck_assert_msg(tokens_open(&tf, path, format, vocab, &err) == -1, "%s: opened", path);
+    du_assert_msg_has(path, err.msg, path, problem, NULL);
+}
+
+static const uint16_t ten[10] = {50256, 1, 2, 3, 4, 5, 6, 7, 8, 65535};
+
+START_TEST(test_raw_file)
+{
+    token_file tf;
+    const char *path = write_tokens("raw.bin", 0, 0, 0, ten, 10);
+    open_ok(&tf, path, TOKENS_AUTO, 0);
+    ck_assert_int_eq(tf.format, TOKENS_RAW);
+    ck_assert_uint_eq(tf.n_tokens, 10);
+    for (int i = 0; i < 10; i++) {
+        ck_assert_int_eq(tokens_at(&tf, (size_t)i), ten[i]);
+    }
+    tokens_close(&tf);
+    open_ok(&tf, path, TOKENS_RAW, 65536);
+    ck_assert_uint_eq(tf.n_tokens, 10);
+    tokens_close(&tf);
+    /* an empty file holds no tokens (prepare writes one when val gets nothing) */
+    du_write(du_path("empty.bin"), "", 0);
+    open_ok(&tf, du_path("empty.bin"), TOKENS_AUTO, 50257);
+    ck_assert_uint_eq(tf.n_tokens, 0);
+    tokens_close(&tf);
+}
+END_TEST
+
+START_TEST(test_llmc_shard)
+{
+    token_file tf;
+    const char *path = write_tokens("shard.bin", LLMC_MAGIC, 1, 10, ten, 10);
+    for (int f = 0; f < 2; f++) {
+        open_ok(&tf, path, f ? TOKENS_LLMC : TOKENS_AUTO, 0);
+        ck_assert_int_eq(tf.format, TOKENS_LLMC);
+        ck_assert_uint_eq(tf.n_tokens, 10);
+        ck_assert_int_eq(tokens_at(&tf, 0), 50256);
+        ck_assert_int_eq(tokens_at(&tf, 9), 65535);
+        tokens_close(&tf);
+    }
+    /* read as raw on request: the header is 512 tokens of the file */
+    open_ok(&tf, path, TOKENS_RAW, 0);
+    ck_assert_int_eq(tf.format, TOKENS_RAW);
+    ck_assert_uint_eq(tf.n_tokens, 512 + 10);
+    tokens_close(&tf);
+    /* an empty shard is valid */
+    open_ok(&tf, write_tokens("empty_shard.bin", LLMC_MAGIC, 1, 0, NULL, 0), TOKENS_AUTO, 50257);
+    ck_assert_uint_eq(tf.n_tokens, 0);
+    tokens_close(&tf);
+}
+END_TEST
+
+START_TEST(test_windows)
+{
+    token_file tf;
+    lnf_error err;
+    open_ok(&tf, write_tokens("win.bin", 0, 0, 0, ten, 10), TOKENS_AUTO, 0);
+    int out[2 * 4];
+    /* B=2, T=3 at 1: rows 1..4 and 4..7, each x = row[0..3), y = row[1..4) */
+    ck_assert_msg(tokens_window(&tf, 1, 2, 3, out, &err) == 0, "%s", err.msg);
+    static const int want[] = {1, 2, 3, 4, 4, 5, 6, 7};
+    ck_assert_mem_eq(out, want, sizeof want);
+    /* the last window that fits: 6 + 3·1 + 1 = 10 tokens */
+    ck_assert_msg(tokens_window(&tf, 6, 1, 3, out, &err) == 0, "%s", err.msg);
+    static const int last[] = {6, 7, 8, 65535};
+    ck_assert_mem_eq(out, last, sizeof last);
+    ck_assert_int_eq(tokens_window(&tf, 7, 1, 3, out, &err), -1);
+    du_assert_msg_has("past the end", err.msg, "win.bin", "window at token 7 needs 11 tokens",
+                      "the file has 10", NULL);
+    ck_assert_int_eq(tokens_window(&tf, (size_t)-1, 1, 1, out, &err), -1);
+    ck_assert_int_eq(tokens_window(&tf, 0, 0, 3, out, &err), -1);
+    du_assert_msg_has("B=0", err.msg, "B ≥ 1 and T ≥ 1", NULL);
+    tokens_close(&tf);
+}
+END_TEST
+
+/* A larger file: every window equals the tokens written. */
+START_TEST(test_large_file_windows)
+{
+    enum { N = 1 << 20, B = 4, T = 64 };
+    uint16_t *tok = malloc(N * sizeof *tok);
+    gu_rng r;
+    gu_seed(&r, 7);
+    for (size_t i = 0; i < N; i++) {
+        tok[i] = (uint16_t)(gu_uniform(&r) * 50257);
+    }
+    token_file tf;
+    open_ok(&tf, write_tokens("large.bin", LLMC_MAGIC, 1, N, tok, N), TOKENS_AUTO, 50257);
+    ck_assert_uint_eq(tf.n_tokens, N);
+    int *out = malloc(B * (T + 1) * sizeof *out);
+    lnf_error err;
+    for (int k = 0; k < 200; k++) {
+        size_t pos = (size_t)(gu_uniform(&r) * (N - B * T - 1));
+        ck_assert_msg(tokens_window(&tf, pos, B, T, out, &err) == 0, "%s", err.msg);
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t <= T; t++) {
+                ck_assert_int_eq(out[b * (T + 1) + t], tok[pos + (size_t)(b * T + t)]);
+            }
+        }
+    }
+    free(out);
+    free(tok);
+    tokens_close(&tf);
+}
+END_TEST
+
+START_TEST(test_rejects_hostile_files)
+{
+    uint16_t big[4] = {1, 2, 3, 50257};
+    du_write(du_path("odd.bin"), "\x01\x02\x03", 3);
+    expect_open_error(du_path("odd.bin"), TOKENS_AUTO, 0, "3 bytes is an odd size for uint16");
+    expect_open_error(write_tokens("count_high.bin", LLMC_MAGIC, 1, 11, ten, 10), TOKENS_AUTO, 0,
+                      "the header says 11 tokens (22 bytes), but 20 bytes follow the header");
+    expect_open_error(write_tokens("count_low.bin", LLMC_MAGIC, 1, 9, ten, 10), TOKENS_LLMC, 0,
+                      "the header says 9 tokens (18 bytes), but 20 bytes follow");
+    expect_open_error(write_tokens("count_neg.bin", LLMC_MAGIC, 1, 0xffffffffu, ten, 10),
+                      TOKENS_AUTO, 0, "the header says -1 tokens");
+    expect_open_error(write_tokens("version.bin", LLMC_MAGIC, 2, 10, ten, 10), TOKENS_AUTO, 0,
+                      "llm.c version 2 is not supported");
+    expect_open_error(write_tokens("magic.bin", 20240521, 1, 10, ten, 10), TOKENS_LLMC, 0,
+                      "bad magic 20240521 (an llm.c shard starts with 20240520)");
+    unsigned char head[100] = {0};
+    memcpy(head, "\x88\xd8\x34\x01", 4); /* 20240520 little-endian */
+    du_write(du_path("short.bin"), head, sizeof head);
+    expect_open_error(du_path("short.bin"), TOKENS_AUTO, 0,
+                      "100 bytes, shorter than the 1024-byte llm.c header");
+    expect_open_error(write_tokens("raw_big.bin", 0, 0, 0, big, 4), TOKENS_AUTO, 50257,
+                      "token 3 is id 50257, outside the vocabulary of 50257");
+    expect_open_error(write_tokens("shard_big.bin", LLMC_MAGIC, 1, 4, big, 4), TOKENS_AUTO, 50257,
+                      "token 3 is id 50257, outside the vocabulary of 50257");
+    expect_open_error(du_path("absent.bin"), TOKENS_AUTO, 0, "cannot open");
+    ck_assert_int_eq(mkdir(du_path("dir.bin"), 0755), 0);
+    expect_open_error(du_path("dir.bin"), TOKENS_AUTO, 0, "not a regular file");
+}
+END_TEST
+
+int main(void)
+{
+    du_tmpdir("tokens");
+    Suite *s = suite_create("tokens");
+    TCase *tc = tcase_create("files");
+    tcase_add_test(tc, test_raw_file);
+    tcase_add_test(tc, test_llmc_shard);
+    tcase_add_test(tc, test_windows);
+    tcase_add_test(tc, test_large_file_windows);
+    tcase_add_test(tc, test_rejects_hostile_files);
+    suite_add_tcase(s, tc);
+    int rc = gu_run(s);
+    du_cleanup();
+    return rc;
+}

@@ -1,0 +1,221 @@
+/* test_train: the training loop on the golden tiny GPT-2 (V = 97) and random
+ * token files: a run of 2N steps equals N steps plus a resumed N bit for bit
+ * (with LN sites frozen on both sides of the break); a diverging run stops
+ * with an error and keeps its last good checkpoint; SIGKILL while checkpoints
+ * are being written never leaves an unreadable one. */
+#define _POSIX_C_SOURCE 200809L
+#include <check.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "fsutil.h"
+#include "golden_util.h"
+#include "train.h"
+
+static char tmpdir[256];
+
+static const char *tmp(const char *name) { return gu_fmt("%s/%s", tmpdir, name); }
+
+/* DIR/train.bin and DIR/val.bin of random ids below 97, EOT (96) every ~20;
+ * runs before the suite, so it reports failure by its return value. */
+static int write_tokens(const char *dir, size_t n)
+{
+    lnf_error err;
+    uint16_t *ids = malloc(n * sizeof *ids);
+    gu_rng r;
+    gu_seed(&r, 7);
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = (uint16_t)(gu_uniform(&r) < 0.05 ? 96 : (int)(gu_uniform(&r) * 96));
+    }
+    int rc = ensure_dir(dir, &err) || write_file_atomic(gu_fmt("%s/train.bin", dir), ids, n * 2, &err) ||
+             write_file_atomic(gu_fmt("%s/val.bin", dir), ids, n / 4 * 2, &err);
+    if (rc != 0) {
+        fprintf(stderr, "test_train: %s\n", err.msg);
+    }
+    free(ids);
+    return rc;
+}
+
+static train_options tiny_run(const char *out)
+{
+    train_options o = train_defaults();
+    o.model_dir = "golden/model/real/model";
+    /* copies: tmp() hands out rotating buffers */
+    o.data_dir = strdup(tmp("data"));
+    o.out_dir = strdup(out);
+    o.B = 2;
+    o.T = 8;
+    o.grad_accum = 2;
+    o.steps = 12;
+    o.warmup = 3;
+    o.max_lr = 3e-3f;
+    o.val_every = 4;
+    o.val_batches = 2;
+    o.ckpt_every = 3;
+    o.calib_batches = 2;
+    return o;
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_msg(fp != NULL, "cannot open %s", path);
+    fseek(fp, 0, SEEK_END);
+    *n = (size_t)ftell(fp);
+    rewind(fp);
+    unsigned char *buf = malloc(*n + 1);
+    ck_assert_uint_eq(fread(buf, 1, *n, fp), *n);
+    fclose(fp);
+    return buf;
+}
+
+static void assert_same_file(const char *a, const char *b)
+{
+    size_t na, nb;
+    unsigned char *x = slurp(a, &na), *y = slurp(b, &nb);
+    ck_assert_msg(na == nb && memcmp(x, y, na) == 0, "%s and %s differ", a, b);
+    free(x);
+    free(y);
+}
+
+START_TEST(test_resume_is_bit_exact)
+{
+    /* sites frozen at steps 2..9 (the break is after step 6), special phases end after it */
+    FILE *fp = fopen(tmp("resume.sched"), "w");
+    fputs("2 freeze ln2 0\n3 freeze ln2 1\n4 freeze ln1qk 0\n5 freeze ln1v 0\n"
+          "7 freeze ln1qk 1\n7 freeze ln1v 1\n8 freeze lnf\n9 end eot-special\n"
+          "10 end bos-special\n", fp);
+    fclose(fp);
+    train_options a = tiny_run(tmp("straight")), b = tiny_run(tmp("split"));
+    a.schedule = b.schedule = strdup(tmp("resume.sched"));
+    train_result res;
+    lnf_error err;
+    ck_assert_msg(train_run(&a, &res, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(res.steps_done, 12);
+    b.stop_at = 6;
+    ck_assert_msg(train_run(&b, &res, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(res.steps_done, 6);
+    b.stop_at = 0;
+    b.resume = 1;
+    ck_assert_msg(train_run(&b, &res, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(res.steps_done, 12);
+    const char *files[] = {"model.safetensors", "optimizer.safetensors", "lnfree.json",
+                           "train_state.json", "config.json"};
+    for (int i = 0; i < 5; i++) {
+        assert_same_file(gu_fmt("%s/model/%s", a.out_dir, files[i]),
+                         gu_fmt("%s/model/%s", b.out_dir, files[i]));
+    }
+    /* and the run did remove every LN: the final state is exportable */
+    gpt2 m;
+    ck_assert_msg(checkpoint_load(&m, gu_fmt("%s/model", a.out_dir), &err) == 0, "%s", err.msg);
+    for (int i = 0; i < m.ln.n_sites; i++) {
+        ck_assert_msg(m.ln.sites[i].frozen, "site %d still real", i);
+    }
+    ck_assert(!m.ln.special_bos && !m.ln.special_eot);
+    gpt2_free(&m);
+    /* the metrics log of the split run has each step once, in order */
+    size_t n;
+    char *log = (char *)slurp(gu_fmt("%s/metrics.jsonl", b.out_dir), &n);
+    log[n] = '\0';
+    int lines = 0;
+    for (char *p = log; (p = strstr(p, "{\"step\":")) != NULL; p++, lines++) {
+        ck_assert_int_eq(atoi(p + 8), lines);
+    }
+    ck_assert_int_eq(lines, 12);
+    free(log);
+    ck_assert_msg(access(gu_fmt("%s/loss.svg", b.out_dir), R_OK) == 0, "no loss.svg");
+}
+END_TEST
+
+START_TEST(test_divergence_keeps_last_good_checkpoint)
+{
+    train_options o = tiny_run(tmp("diverge"));
+    o.ckpt_every = 1;
+    o.warmup = 0;
+    o.max_lr = o.min_lr = 1e30f; /* every AdamW step moves each weight by ~1e30 */
+    train_result res;
+    lnf_error err = {{0}};
+    ck_assert_int_eq(train_run(&o, &res, &err), -1);
+    ck_assert_msg(strstr(err.msg, "is not finite; stopping, the last good checkpoint") != NULL,
+                  "%s", err.msg);
+    ck_assert_int_lt(res.steps_done, o.steps);
+    /* the checkpoint on disk loads (every tensor finite) */
+    gpt2 m;
+    ck_assert_msg(checkpoint_load(&m, gu_fmt("%s/model", o.out_dir), &err) == 0, "%s", err.msg);
+    gpt2_free(&m);
+}
+END_TEST
+
+START_TEST(test_sigkill_never_damages_a_checkpoint)
+{
+    train_options o = tiny_run(tmp("killed"));
+    o.ckpt_every = 1;
+    o.steps = 100000;
+    int loaded = 0;
+    for (int round = 0; round < 12; round++) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            train_result res;
+            lnf_error err;
+            o.resume = round > 0 && access(gu_fmt("%s/model", o.out_dir), F_OK) == 0;
+            if (train_run(&o, &res, &err) != 0) {
+                fprintf(stderr, "round %d: %s\n", round, err.msg);
+                _exit(3);
+            }
+            _exit(0);
+        }
+        /* 150..1250 ms: a few checkpoints in, landing anywhere in a write */
+        struct timespec d = {.tv_sec = 0, .tv_nsec = (150 + 100 * round) * 1000000L};
+        if (d.tv_nsec >= 1000000000L) {
+            d.tv_sec = 1;
+            d.tv_nsec -= 1000000000L;
+        }
+        nanosleep(&d, NULL);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        ck_assert_msg(WIFSIGNALED(status), "round %d: the run ended before the kill", round);
+        lnf_error err;
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/model", o.out_dir);
+        ck_assert_msg(dir_recover(dir, &err) == 0, "%s", err.msg);
+        if (access(dir, F_OK) != 0) {
+            continue; /* killed before the first checkpoint */
+        }
+        gpt2 m;
+        ck_assert_msg(checkpoint_load(&m, dir, &err) == 0, "round %d: %s", round, err.msg);
+        gpt2_free(&m);
+        loaded++;
+    }
+    ck_assert_int_ge(loaded, 8);
+}
+END_TEST
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/lnfree_test_train_XXXXXX");
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    Suite *s = suite_create("train");
+    TCase *tc = tcase_create("train");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_resume_is_bit_exact);
+    tcase_add_test(tc, test_divergence_keeps_last_good_checkpoint);
+    tcase_add_test(tc, test_sigkill_never_damages_a_checkpoint);
+    suite_add_tcase(s, tc);
+    if (write_tokens(tmp("data"), 4000) != 0) {
+        return 1;
+    }
+    return gu_run(s);
+}
