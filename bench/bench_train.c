@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include "blas_env.h"
 #include "gpt2.h"
 #include "rng.h"
 
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_train CONFIG B T [STEPS] [WARMUP]\n");
         return 2;
     }
+    blas_env_reexec(argv);
     gpt2_config cfg;
     lnf_error err;
     int B = atoi(argv[2]), T = atoi(argv[3]);
@@ -86,9 +88,10 @@ int main(int argc, char **argv)
     double flops = (double)B * T * (6.0 * matrix_params + 12.0 * cfg.n_layer * cfg.n_embd * T);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("{\"impl\": \"lnfree\", \"seconds_per_step\": %.6f, \"tokens_per_s\": %.3f, "
+    const char *core = getenv("OPENBLAS_CORETYPE");
+    printf("{\"impl\": \"lnfree\", \"openblas_coretype\": \"%s\", \"seconds_per_step\": %.6f, \"tokens_per_s\": %.3f, "
            "\"gflops\": %.3f, \"peak_rss_mib\": %.1f, \"loss\": %.5f, \"params\": %zu}\n",
-           median, (double)B * T / median, flops / median * 1e-9, ru.ru_maxrss / 1024.0,
+           core ? core : "", median, (double)B * T / median, flops / median * 1e-9, ru.ru_maxrss / 1024.0,
            (double)loss, m.n_params);
     free(times);
     free(x);

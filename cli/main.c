@@ -1,6 +1,7 @@
 /* lnfree: command-line entry point; dispatches to the subcommands. */
 #include <stdio.h>
 #include <string.h>
+#include "blas_env.h"
 #include "commands.h"
 #include "matmul.h"
 
@@ -34,6 +35,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    blas_env_reexec(argv);
     if (argc < 2) {
         usage(stderr);
         return 2;

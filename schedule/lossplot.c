@@ -196,10 +196,10 @@ int lossplot_write(const char *metrics_path, const char *svg_path, const char *t
         }
         put(&t, "\"/>\n");
     }
-    put(&t, "<text x=\"%g\" y=\"%g\" fill=\"%s\">train loss</text>\n", W - right - 150, top + 14,
-        colour[0]);
-    put(&t, "<text x=\"%g\" y=\"%g\" fill=\"%s\">validation loss</text>\n", W - right - 150,
-        top + 30, colour[1]);
+    /* legend in the title line, clear of the event labels */
+    put(&t, "<text x=\"%g\" y=\"22\" fill=\"%s\">train loss</text>\n", W - right - 220, colour[0]);
+    put(&t, "<text x=\"%g\" y=\"22\" fill=\"%s\">validation loss</text>\n", W - right - 140,
+        colour[1]);
     put(&t, "</svg>\n");
 #undef X
 #undef Y
