@@ -29,9 +29,13 @@ static void usage(FILE *out, const demo_options *d)
             "  --pretrain-steps N   (%d)                 --finetune-steps N  (%d)\n"
             "  --pretrain-lr LR     (%g)                 --finetune-lr LR    (%g)\n"
             "  --schedule S         removal schedule: paper, fast or a file (%s)\n"
-            "  --aux-weight W       auxiliary sigma loss during removal (%g)\n",
+            "  --removal-span F     the paper schedule spans this share of the fine-tune,\n"
+            "                       the rest lets the LN-free model recover (%g)\n"
+            "  --aux-weight W       auxiliary sigma loss during removal (%g)\n"
+            "  --eval-tokens N      validation tokens scored per model, 0 = all (%lld)\n",
             d->out_dir, d->config, d->B, d->T, d->pretrain_steps, d->finetune_steps,
-            (double)d->pretrain_lr, (double)d->finetune_lr, d->schedule, (double)d->aux_weight);
+            (double)d->pretrain_lr, (double)d->finetune_lr, d->schedule, d->removal_span, (double)d->aux_weight,
+            d->eval_tokens);
 }
 
 int cmd_demo(int argc, char **argv)
@@ -43,6 +47,7 @@ int cmd_demo(int argc, char **argv)
         {"pretrain-steps", required_argument, 0, 'p'}, {"finetune-steps", required_argument, 0, 'f'},
         {"pretrain-lr", required_argument, 0, 'P'},  {"finetune-lr", required_argument, 0, 'F'},
         {"schedule", required_argument, 0, 's'},     {"aux-weight", required_argument, 0, 'x'},
+        {"eval-tokens", required_argument, 0, 'e'},  {"removal-span", required_argument, 0, 'r'},
         {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
     demo_options o = demo_defaults();
     char corpus[4096], tokenizer[4096];
@@ -71,6 +76,22 @@ int cmd_demo(int argc, char **argv)
         case 'F': bad |= arg_float("demo", "finetune-lr", optarg, &o.finetune_lr); break;
         case 's': o.schedule = optarg; break;
         case 'x': bad |= arg_float("demo", "aux-weight", optarg, &o.aux_weight); break;
+        case 'r': {
+            float f;
+            bad |= arg_float("demo", "removal-span", optarg, &f);
+            o.removal_span = f;
+            if (!(f > 0.0f && f <= 1.0f)) {
+                fprintf(stderr, "lnfree demo: --removal-span must be in (0, 1]\n");
+                bad = 1;
+            }
+            break;
+        }
+        case 'e': {
+            uint64_t n;
+            bad |= arg_u64("demo", "eval-tokens", optarg, &n);
+            o.eval_tokens = (long long)n;
+            break;
+        }
         case 'h': usage(stdout, &o); return 0;
         default: usage(stderr, &o); return 2;
         }

@@ -45,6 +45,8 @@ static void usage(FILE *out, const char *cmd, int removal)
             removal ? "  --schedule S         paper | fast | none (the LN-kept control) | FILE\n"
                       "                       of 'STEP freeze ln2|ln1qk|ln1v LAYER', 'STEP freeze\n"
                       "                       lnf', 'STEP end eot-special|bos-special' (paper)\n"
+                      "  --schedule-span N    steps the paper preset is scaled to (--steps);\n"
+                      "                       fewer leaves steps to recover after the last removal\n"
                       "  --aux-weight W       auxiliary σ-variance loss at lnf's input (0)\n"
                       "  --eot-sites LIST     site kinds with the EOT special σ (ln1v)\n"
                       "  --calib-batches N    σ calibration forwards before step 0 (8)\n"
@@ -66,7 +68,7 @@ static int run_training(int argc, char **argv, int removal)
         {"ckpt-every", required_argument, 0, 'k'},  {"resume", no_argument, 0, 'r'},
         {"stop-at", required_argument, 0, 'z'},
         {"schedule", required_argument, 0, 's'},    {"aux-weight", required_argument, 0, 'x'},
-        {"eot-sites", required_argument, 0, 'e'},  {"calib-batches", required_argument, 0, 'C'},
+        {"eot-sites", required_argument, 0, 'e'},  {"schedule-span", required_argument, 0, 'P'},  {"calib-batches", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     train_options o = train_defaults();
     if (removal) {
@@ -74,7 +76,7 @@ static int run_training(int argc, char **argv, int removal)
     }
     int c, bad = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        int removal_only = strchr("sxeC", c) != NULL;
+        int removal_only = strchr("sxeCP", c) != NULL;
         if (removal_only && !removal) {
             c = '?';
         }
@@ -101,6 +103,7 @@ static int run_training(int argc, char **argv, int removal)
         case 's': o.schedule = optarg; break;
         case 'x': bad |= arg_float(cmd, "aux-weight", optarg, &o.aux_weight); break;
         case 'e': o.eot_sites = optarg; break;
+        case 'P': bad |= arg_int(cmd, "schedule-span", optarg, 1, &o.schedule_span); break;
         case 'C': bad |= arg_int(cmd, "calib-batches", optarg, 1, &o.calib_batches); break;
         case 'h': usage(stdout, cmd, removal); return 0;
         default: usage(stderr, cmd, removal); return 2;

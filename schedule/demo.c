@@ -18,7 +18,8 @@ demo_options demo_defaults(void)
 {
     return (demo_options){.out_dir = "demo-out", .config = "gpt2-demo", .B = 8, .T = 128,
                           .pretrain_steps = 400, .finetune_steps = 300, .pretrain_lr = 1e-3f,
-                          .finetune_lr = 3e-4f, .schedule = "paper", .aux_weight = 0.0f};
+                          .finetune_lr = 3e-4f, .schedule = "paper", .removal_span = 0.6, .aux_weight = 0.0f,
+                          .eval_tokens = 65536};
 }
 
 static double now(void)
@@ -28,8 +29,9 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Cross-entropy of the model in dir on the validation split. */
-static int evaluate(const char *dir, const char *val_path, int T, double *ce, lnf_error *err)
+/* Cross-entropy of the model in dir on (a prefix of) the validation split. */
+static int evaluate(const char *dir, const char *val_path, int T, long long max_tokens, double *ce,
+                    lnf_error *err)
 {
     gpt2 m;
     token_file f = {0};
@@ -38,7 +40,7 @@ static int evaluate(const char *dir, const char *val_path, int T, double *ce, ln
     if (rc == 0) {
         rc = tokens_open(&f, val_path, TOKENS_AUTO, m.cfg.vocab_size, err);
         if (rc == 0) {
-            rc = eval_tokens(&m, &f, T, 0, &r, err);
+            rc = eval_tokens(&m, &f, T, max_tokens, &r, err);
         }
         tokens_close(&f);
         gpt2_free(&m);
@@ -136,7 +138,7 @@ int demo_run(const demo_options *o, lnf_error *err)
     t.B = o->B;
     t.T = o->T;
     t.progress = o->progress;
-    t.val_batches = 16;
+    t.val_batches = 8;
 
     stage(o, "pretrain from scratch");
     t.init_config = o->config;
@@ -158,7 +160,7 @@ int demo_run(const demo_options *o, lnf_error *err)
     t.init_config = NULL;
     t.model_dir = pre_model;
     t.steps = o->finetune_steps;
-    t.val_every = o->finetune_steps / 10 > 0 ? o->finetune_steps / 10 : 1;
+    t.val_every = o->finetune_steps / 8 > 0 ? o->finetune_steps / 8 : 1;
     t.ckpt_every = o->finetune_steps;
     t.max_lr = o->finetune_lr;
     t.min_lr = o->finetune_lr / 10;
@@ -176,6 +178,7 @@ int demo_run(const demo_options *o, lnf_error *err)
     stage(o, "fine-tune removing every LayerNorm");
     t.out_dir = removal;
     t.schedule = o->schedule;
+    t.schedule_span = (int)(o->removal_span * o->finetune_steps);
     t.aux_weight = o->aux_weight;
     t.title = "lnfree demo: LayerNorm removal";
     if (train_run(&t, &res, err) != 0) {
@@ -189,7 +192,7 @@ int demo_run(const demo_options *o, lnf_error *err)
     const char *dirs[3] = {pre, control, removal};
     for (int i = 0; i < 3; i++) {
         snprintf(dir, sizeof dir, "%s/model", dirs[i]);
-        if (evaluate(dir, val, o->T, &ce[i], err) != 0) {
+        if (evaluate(dir, val, o->T, o->eval_tokens, &ce[i], err) != 0) {
             return -1;
         }
     }
@@ -200,7 +203,7 @@ int demo_run(const demo_options *o, lnf_error *err)
     const char *exports[2] = {"ln-free-hf", "ln-free-folded"};
     for (int i = 0; i < 2; i++) {
         snprintf(dir, sizeof dir, "%s/%s", o->out_dir, exports[i]);
-        if (evaluate(dir, val, o->T, &ce[3 + i], err) != 0) {
+        if (evaluate(dir, val, o->T, o->eval_tokens, &ce[3 + i], err) != 0) {
             return -1;
         }
     }
@@ -215,13 +218,14 @@ int demo_run(const demo_options *o, lnf_error *err)
     buf_free(&svg);
 
     json_t *report = json_pack(
-        "{s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:f, s:s, s:s, s:i, s:i, s:i, s:i, s:I, s:I}",
+        "{s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:s, s:s, s:i, s:i, s:i, s:i, s:I, s:I}",
         "ce_original", ce[0], "ce_finetuned_with_ln", ce[1], "ce_ln_free", ce[2],
         "ce_ln_free_minus_with_ln", ce[2] - ce[1], "ce_ln_free_hf", ce[3], "ce_ln_free_folded",
-        ce[4], "tokens_finetune", (json_int_t)tokens_finetune, "seconds", now() - t0, "config",
-        o->config, "schedule", o->schedule, "batch", o->B, "seq_len", o->T, "pretrain_steps",
-        o->pretrain_steps, "finetune_steps", o->finetune_steps, "train_tokens",
-        (json_int_t)ps.tokens[0], "val_tokens", (json_int_t)ps.tokens[1]);
+        ce[4], "eval_tokens", (json_int_t)o->eval_tokens, "tokens_finetune",
+        (json_int_t)tokens_finetune, "seconds", now() - t0, "config", o->config, "schedule",
+        o->schedule, "batch", o->B, "seq_len", o->T, "pretrain_steps", o->pretrain_steps,
+        "finetune_steps", o->finetune_steps, "train_tokens", (json_int_t)ps.tokens[0],
+        "val_tokens", (json_int_t)ps.tokens[1]);
     int rc = report ? write_report(o, report, err) : lnf_fail(err, "cannot build the report");
     json_decref(report);
     return rc;

@@ -20,7 +20,9 @@ typedef struct {
     int pretrain_steps, finetune_steps;
     float pretrain_lr, finetune_lr;
     const char *schedule;
+    double removal_span;   /* the paper preset spans this share of the fine-tune */
     float aux_weight;
+    long long eval_tokens; /* validation tokens scored per model (≤ 0: all) */
     int progress;
 } demo_options;
 

@@ -7,10 +7,10 @@
  *           from 200 every 20, ln1qk from 440 every 20, ln1v from 680 every
  *           30, lnf at 1040, EOT special off at 1060, BOS off at 1160; each
  *           phase's span is kept and divided among L layers, and the whole
- *           timeline scaled to the step budget;
+ *           timeline scaled to a span of steps (by default the run's budget);
  *   fast  — Baroni et al. 2025: from step 20, gaps of 2 (ln2), 2 (ln1qk) and
  *           3 (ln1v) steps per layer, then lnf, EOT off and BOS off 2 steps
- *           apart; independent of the budget (which must cover it);
+ *           apart; independent of the span;
  *   none  — no events: the control fine-tune that keeps every LN. */
 #ifndef LNFREE_SCHEDULE_SCHEDULE_H
 #define LNFREE_SCHEDULE_SCHEDULE_H
@@ -32,10 +32,12 @@ typedef struct {
     schedule_event *events; /* sorted by step, stable */
 } schedule;
 
-/* name: "paper", "fast", "none", or a path to a schedule file. */
-int schedule_load(schedule *s, const char *name, int n_layer, int total_steps, lnf_error *err);
+/* name: "paper", "fast", "none", or a path to a schedule file. span: the
+ * steps the paper's timeline is scaled to (the run's budget, or less to leave
+ * steps for recovery after the last removal); fast and files ignore it. */
+int schedule_load(schedule *s, const char *name, int n_layer, int span, lnf_error *err);
 int schedule_parse_file(schedule *s, const char *path, int n_layer, lnf_error *err);
-int schedule_preset(schedule *s, const char *name, int n_layer, int total_steps, lnf_error *err);
+int schedule_preset(schedule *s, const char *name, int n_layer, int span, lnf_error *err);
 void schedule_free(schedule *s);
 
 /* "freeze ln1v 3", "end eot-special": into buf. */

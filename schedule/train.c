@@ -445,7 +445,7 @@ static int check_options(const train_options *o, lnf_error *err)
 {
     if (o->B <= 0 || o->T <= 0 || o->grad_accum <= 0 || o->steps <= 0 || o->val_every <= 0 ||
         o->val_batches <= 0 || o->ckpt_every <= 0 || o->warmup < 0 || o->calib_batches <= 0 ||
-        o->stop_at < 0) {
+        o->stop_at < 0 || o->schedule_span < 0) {
         return lnf_fail(err, "batch, steps, intervals and counts must be positive");
     }
     if (!(o->max_lr >= 0) || !(o->min_lr >= 0) || !(o->clip > 0) || !(o->eps > 0) ||
@@ -473,7 +473,13 @@ int train_run(const train_options *o, train_result *res, lnf_error *err)
         rc = open_data(&r, err);
     }
     if (rc == 0 && o->schedule != NULL) {
-        rc = schedule_load(&r.sched, o->schedule, r.m.cfg.n_layer, o->steps, err);
+        rc = schedule_load(&r.sched, o->schedule, r.m.cfg.n_layer,
+                           o->schedule_span > 0 ? o->schedule_span : o->steps, err);
+        if (rc == 0 && schedule_last_step(&r.sched) >= o->steps) {
+            rc = lnf_fail(err, "schedule '%s' for %d layers ends at step %d, past the budget of "
+                          "%d steps: give more steps", o->schedule, r.m.cfg.n_layer,
+                          schedule_last_step(&r.sched), o->steps);
+        }
     }
     if (rc == 0 && !o->resume) {
         rc = parse_eot_sites(&r.m.ln, o->eot_sites, err);

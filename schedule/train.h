@@ -31,6 +31,7 @@ typedef struct {
     int resume;              /* continue OUT/model's run */
     int stop_at;             /* > 0: stop (with a checkpoint) after this many steps */
     const char *schedule;    /* NULL: plain training; "none" is the LN-kept control */
+    int schedule_span;       /* steps the paper preset is scaled to; 0 = steps */
     int calib_batches;       /* σ calibration forwards before step 0 */
     float aux_weight;
     const char *eot_sites;   /* comma list of site kinds, NULL = ln1v */

@@ -135,6 +135,19 @@ START_TEST(test_resume_is_bit_exact)
 }
 END_TEST
 
+START_TEST(test_schedule_must_fit_the_budget)
+{
+    train_options o = tiny_run(tmp("too_short"));
+    o.schedule = "fast"; /* 2 layers: ends at step 38 */
+    train_result res;
+    lnf_error err = {{0}};
+    ck_assert_int_eq(train_run(&o, &res, &err), -1);
+    ck_assert_msg(strstr(err.msg, "ends at step 38, past the budget of 12 steps") != NULL, "%s",
+                  err.msg);
+    ck_assert_int_eq(res.steps_done, 0);
+}
+END_TEST
+
 START_TEST(test_divergence_keeps_last_good_checkpoint)
 {
     train_options o = tiny_run(tmp("diverge"));
@@ -211,6 +224,7 @@ int main(void)
     TCase *tc = tcase_create("train");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_resume_is_bit_exact);
+    tcase_add_test(tc, test_schedule_must_fit_the_budget);
     tcase_add_test(tc, test_divergence_keeps_last_good_checkpoint);
     tcase_add_test(tc, test_sigkill_never_damages_a_checkpoint);
     suite_add_tcase(s, tc);
