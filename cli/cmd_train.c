@@ -36,6 +36,7 @@ static void usage(FILE *out, const char *cmd, int removal)
             "  --ckpt-every N       checkpoint every N steps (500)\n"
             "  --resume             continue the run in OUT/model bit for bit\n"
             "  --stop-at N          stop after step N with a checkpoint (resume later)\n"
+            "  --data-start N       read train.bin from token N (0)\n"
             "%s",
             cmd,
             removal ? "Fine-tunes while removing every LayerNorm on a schedule: σ is calibrated\n"
@@ -66,7 +67,7 @@ static int run_training(int argc, char **argv, int removal)
         {"weight-decay", required_argument, 0, 'W'}, {"clip", required_argument, 0, 'c'},
         {"val-every", required_argument, 0, 'v'},   {"val-batches", required_argument, 0, 'V'},
         {"ckpt-every", required_argument, 0, 'k'},  {"resume", no_argument, 0, 'r'},
-        {"stop-at", required_argument, 0, 'z'},
+        {"stop-at", required_argument, 0, 'z'},     {"data-start", required_argument, 0, 'D'},
         {"schedule", required_argument, 0, 's'},    {"aux-weight", required_argument, 0, 'x'},
         {"eot-sites", required_argument, 0, 'e'},  {"schedule-span", required_argument, 0, 'P'},  {"calib-batches", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
@@ -100,6 +101,12 @@ static int run_training(int argc, char **argv, int removal)
         case 'k': bad |= arg_int(cmd, "ckpt-every", optarg, 1, &o.ckpt_every); break;
         case 'r': o.resume = 1; break;
         case 'z': bad |= arg_int(cmd, "stop-at", optarg, 1, &o.stop_at); break;
+        case 'D': {
+            uint64_t n;
+            bad |= arg_u64(cmd, "data-start", optarg, &n);
+            o.data_start = (long long)n;
+            break;
+        }
         case 's': o.schedule = optarg; break;
         case 'x': bad |= arg_float(cmd, "aux-weight", optarg, &o.aux_weight); break;
         case 'e': o.eot_sites = optarg; break;

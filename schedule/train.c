@@ -445,7 +445,7 @@ static int check_options(const train_options *o, lnf_error *err)
 {
     if (o->B <= 0 || o->T <= 0 || o->grad_accum <= 0 || o->steps <= 0 || o->val_every <= 0 ||
         o->val_batches <= 0 || o->ckpt_every <= 0 || o->warmup < 0 || o->calib_batches <= 0 ||
-        o->stop_at < 0 || o->schedule_span < 0) {
+        o->stop_at < 0 || o->schedule_span < 0 || o->data_start < 0) {
         return lnf_fail(err, "batch, steps, intervals and counts must be positive");
     }
     if (!(o->max_lr >= 0) || !(o->min_lr >= 0) || !(o->clip > 0) || !(o->eps > 0) ||
@@ -488,6 +488,9 @@ int train_run(const train_options *o, train_result *res, lnf_error *err)
     r.y = malloc((size_t)o->B * o->T * sizeof(int));
     if (rc == 0 && (r.x == NULL || r.y == NULL)) {
         rc = lnf_fail(err, "out of memory");
+    }
+    if (rc == 0 && !o->resume) {
+        r.pos = o->data_start % (long long)r.train.n_tokens;
     }
     if (rc == 0 && o->schedule != NULL && !o->resume) {
         rc = calibrate(&r, err);

@@ -30,6 +30,7 @@ typedef struct {
     int ckpt_every;
     int resume;              /* continue OUT/model's run */
     int stop_at;             /* > 0: stop (with a checkpoint) after this many steps */
+    long long data_start;    /* first token of train.bin to read (a fresh run) */
     const char *schedule;    /* NULL: plain training; "none" is the LN-kept control */
     int schedule_span;       /* steps the paper preset is scaled to; 0 = steps */
     int calib_batches;       /* σ calibration forwards before step 0 */
