@@ -15,17 +15,23 @@
   @ requires \valid(m + (0 .. n-1));
   @ requires \valid(v + (0 .. n-1));
   @ requires \valid_read(grad + (0 .. n-1));
+  @ requires v_nonneg: \forall integer i; 0 <= i < n ==> v[i] >= 0;
   @ requires \separated(param + (0 .. n-1), m + (0 .. n-1), v + (0 .. n-1), grad + (0 .. n-1));
   @ assigns param[0 .. n-1], m[0 .. n-1], v[0 .. n-1];
+  @ ensures v_nonneg: \forall integer i; 0 <= i < n ==> v[i] >= 0;
   @*/
 void adamw_update(float *param, const float *grad, float *m, float *v, int n,
                   float lr, float beta1, float beta2, float eps, float weight_decay,
                   int step);
 
 /* Σ x² accumulated in double; the global norm is √ of the sum over arrays. */
+/*@ logic real adamw_sumsq{L}(float *x, integer k) =
+  @   k <= 0 ? 0.0 : adamw_sumsq(x, k - 1) + x[k - 1] * x[k - 1];
+  @*/
 /*@ requires 0 < n;
   @ requires \valid_read(x + (0 .. n-1));
   @ assigns \nothing;
+  @ ensures value: \result == adamw_sumsq(x, n);
   @ ensures \result >= 0;
   @*/
 double sum_of_squares(const float *x, int n);
@@ -40,6 +46,7 @@ float clip_coefficient(double norm, float max_norm);
 /*@ requires 0 < n;
   @ requires \valid(x + (0 .. n-1));
   @ assigns x[0 .. n-1];
+  @ ensures value: \forall integer i; 0 <= i < n ==> x[i] == \old(x[i]) * factor;
   @*/
 void scale_in_place(float *x, int n, float factor);
 

@@ -1,40 +1,53 @@
 /* attention: causal multi-head self-attention, forward and backward. */
 #include "attention.h"
+#include "index.h"
+#include <float.h>
 #include <math.h>
 
 void attention_forward(float *out, float *att,
                        const float *q, const float *k, const float *v,
                        int B, int T, int C, int NH)
 {
+    //@ assert rows_fit: B * NH * T <= B * NH * T * T;
+    const int BT = B * T;
+    const int BNH = B * NH;
+    const int BNHT = B * NH * T;
     int hs = C / NH;
+    //@ assert head_split: NH * hs == C && 0 < hs;
     float scale = 1.0f / sqrtf((float)hs);
     /*@ loop invariant 0 <= b <= B;
-      @ loop assigns b, out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1];
+      @ loop assigns b, out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1], errno;
       @ loop variant B - b;
       @*/
     for (int b = 0; b < B; b++) {
         /*@ loop invariant 0 <= h <= NH;
-          @ loop assigns h, out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1];
+          @ loop assigns h, out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1], errno;
           @ loop variant NH - h;
           @*/
         for (int h = 0; h < NH; h++) {
             /*@ loop invariant 0 <= t <= T;
-              @ loop assigns t, out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1];
+              @ loop assigns t, out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1], errno;
               @ loop variant T - t;
               @*/
             for (int t = 0; t < T; t++) {
-                const float *q_t = q + (b * T + t) * C + h * hs;
-                float *att_t = att + ((b * NH + h) * T + t) * T;
-                float *out_t = out + (b * T + t) * C + h * hs;
+                int row = lnf_row_offset(b, B, T) + t;        /* (b·T + t) */
+                int head = lnf_row_offset(h, NH, hs);         /* h·hs */
+                int qo = lnf_row_offset(row, BT, C) + head;
+                int bh = lnf_row_offset(b, B, NH) + h;        /* (b·NH + h) */
+                int bht = lnf_row_offset(bh, BNH, T) + t;
+                const float *q_t = q + qo;
+                float *att_t = att + lnf_row_offset(bht, BNHT, T);
+                float *out_t = out + qo;
 
                 /* scores and their max over the causal window 0..t */
-                float maxval = -INFINITY;
+                float maxval = -FLT_MAX;
                 /*@ loop invariant 0 <= t2 <= t + 1;
                   @ loop assigns t2, maxval, att_t[0 .. t];
                   @ loop variant t - t2;
                   @*/
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *k_t2 = k + (b * T + t2) * C + h * hs;
+                    int row2 = lnf_row_offset(b, B, T) + t2;
+                    const float *k_t2 = k + lnf_row_offset(row2, BT, C) + head;
                     float dot = 0.0f;
                     /*@ loop invariant 0 <= i <= hs;
                       @ loop assigns i, dot;
@@ -49,16 +62,25 @@ void attention_forward(float *out, float *att,
                         maxval = dot;
                     }
                 }
-                /* exp(score - max) is ≤ 1: no overflow whatever the scores */
+                /* exp(score − max) is ≤ 1: no overflow whatever the scores. The
+                 * clamp to ≤ 0 never changes a value (maxval is the max of these
+                 * same floats); it gives the provers the bound directly. */
                 float sum = 0.0f;
                 /*@ loop invariant 0 <= t2 <= t + 1;
-                  @ loop assigns t2, sum, att_t[0 .. t];
+                  @ loop assigns t2, sum, att_t[0 .. t], errno;
                   @ loop variant t - t2;
                   @*/
                 for (int t2 = 0; t2 <= t; t2++) {
-                    float e = expf(att_t[t2] - maxval);
+                    float z = att_t[t2] - maxval;
+                    if (z > 0.0f) {
+                        z = 0.0f;
+                    }
+                    float e = expf(z);
                     att_t[t2] = e;
                     sum += e;
+                }
+                if (sum < 1.0f) {
+                    sum = 1.0f; /* never taken: the max's own term is exp(0) = 1 */
                 }
                 float inv_sum = 1.0f / sum;
                 /*@ loop invariant 0 <= t2 <= T;
@@ -81,7 +103,8 @@ void attention_forward(float *out, float *att,
                   @ loop variant t - t2;
                   @*/
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *v_t2 = v + (b * T + t2) * C + h * hs;
+                    int row2 = lnf_row_offset(b, B, T) + t2;
+                    const float *v_t2 = v + lnf_row_offset(row2, BT, C) + head;
                     float a = att_t[t2];
                     /*@ loop invariant 0 <= i <= hs;
                       @ loop assigns i, out_t[0 .. hs-1];
@@ -101,7 +124,12 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch,
                         const float *q, const float *k, const float *v,
                         int B, int T, int C, int NH)
 {
+    //@ assert rows_fit: B * NH * T <= B * NH * T * T;
+    const int BT = B * T;
+    const int BNH = B * NH;
+    const int BNHT = B * NH * T;
     int hs = C / NH;
+    //@ assert head_split: NH * hs == C && 0 < hs;
     float scale = 1.0f / sqrtf((float)hs);
     /*@ loop invariant 0 <= b <= B;
       @ loop assigns b, dq[0 .. B*T*C-1], dk[0 .. B*T*C-1], dv[0 .. B*T*C-1], scratch[0 .. T-1];
@@ -118,10 +146,15 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch,
               @ loop variant T - t;
               @*/
             for (int t = 0; t < T; t++) {
-                const float *att_t = att + ((b * NH + h) * T + t) * T;
-                const float *dout_t = dout + (b * T + t) * C + h * hs;
-                const float *q_t = q + (b * T + t) * C + h * hs;
-                float *dq_t = dq + (b * T + t) * C + h * hs;
+                int row = lnf_row_offset(b, B, T) + t;        /* (b·T + t) */
+                int head = lnf_row_offset(h, NH, hs);         /* h·hs */
+                int qo = lnf_row_offset(row, BT, C) + head;
+                int bh = lnf_row_offset(b, B, NH) + h;        /* (b·NH + h) */
+                int bht = lnf_row_offset(bh, BNH, T) + t;
+                const float *att_t = att + lnf_row_offset(bht, BNHT, T);
+                const float *dout_t = dout + qo;
+                const float *q_t = q + qo;
+                float *dq_t = dq + qo;
                 float *datt = scratch;
 
                 /* datt[t2] = dout_t · v[t2];  dv[t2] += att[t2] · dout_t */
@@ -130,8 +163,9 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch,
                   @ loop variant t - t2;
                   @*/
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *v_t2 = v + (b * T + t2) * C + h * hs;
-                    float *dv_t2 = dv + (b * T + t2) * C + h * hs;
+                    int o2 = lnf_row_offset(lnf_row_offset(b, B, T) + t2, BT, C) + head;
+                    const float *v_t2 = v + o2;
+                    float *dv_t2 = dv + o2;
                     float a = att_t[t2];
                     float dot = 0.0f;
                     /*@ loop invariant 0 <= i <= hs;
@@ -158,8 +192,9 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch,
                   @ loop variant t - t2;
                   @*/
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *k_t2 = k + (b * T + t2) * C + h * hs;
-                    float *dk_t2 = dk + (b * T + t2) * C + h * hs;
+                    int o2 = lnf_row_offset(lnf_row_offset(b, B, T) + t2, BT, C) + head;
+                    const float *k_t2 = k + o2;
+                    float *dk_t2 = dk + o2;
                     float dscore = att_t[t2] * (datt[t2] - att_dot_datt) * scale;
                     /*@ loop invariant 0 <= i <= hs;
                       @ loop assigns i, dq_t[0 .. hs-1], dk_t2[0 .. hs-1];

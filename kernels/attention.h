@@ -8,6 +8,8 @@
 #ifndef LNFREE_KERNELS_ATTENTION_H
 #define LNFREE_KERNELS_ATTENTION_H
 
+#include <errno.h> /* expf may set errno (ERANGE on underflow): the contract says so */
+
 /*@ requires 0 < B && 0 < T && 0 < NH && 0 < C && C % NH == 0;
   @ requires B * T * C <= 0x7fffffff && B * NH * T * T <= 0x7fffffff;
   @ requires \valid(out + (0 .. B*T*C-1));
@@ -17,7 +19,7 @@
   @ requires \valid_read(v + (0 .. B*T*C-1));
   @ requires \separated(out + (0 .. B*T*C-1), att + (0 .. B*NH*T*T-1),
   @                     q + (0 .. B*T*C-1), k + (0 .. B*T*C-1), v + (0 .. B*T*C-1));
-  @ assigns out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1];
+  @ assigns out[0 .. B*T*C-1], att[0 .. B*NH*T*T-1], errno;
   @*/
 void attention_forward(float *out, float *att,
                        const float *q, const float *k, const float *v,

@@ -1,5 +1,6 @@
 /* embedding: token plus position embeddings, forward and backward. */
 #include "embedding.h"
+#include "index.h"
 
 void embedding_forward(float *out, const int *tokens, const float *wte, const float *wpe,
                        int B, int T, int C, int V, int maxT)
@@ -16,9 +17,11 @@ void embedding_forward(float *out, const int *tokens, const float *wte, const fl
           @ loop variant T - t;
           @*/
         for (int t = 0; t < T; t++) {
-            float *x = out + (b * T + t) * C;
-            const float *te = wte + tokens[b * T + t] * C;
-            const float *pe = wpe + t * C;
+            int r = lnf_row_offset(b, B, T) + t;
+            int tok = tokens[r];
+            float *x = out + lnf_row_offset(r, B * T, C);
+            const float *te = wte + lnf_row_offset(tok, V, C);
+            const float *pe = wpe + lnf_row_offset(t, maxT, C);
             /*@ loop invariant 0 <= i <= C;
               @ loop assigns i, x[0 .. C-1];
               @ loop variant C - i;
@@ -45,9 +48,11 @@ void embedding_backward(float *dwte, float *dwpe, const float *dout, const int *
           @ loop variant T - t;
           @*/
         for (int t = 0; t < T; t++) {
-            const float *g = dout + (b * T + t) * C;
-            float *dte = dwte + tokens[b * T + t] * C;
-            float *dpe = dwpe + t * C;
+            int r = lnf_row_offset(b, B, T) + t;
+            int tok = tokens[r];
+            const float *g = dout + lnf_row_offset(r, B * T, C);
+            float *dte = dwte + lnf_row_offset(tok, V, C);
+            float *dpe = dwpe + lnf_row_offset(t, maxT, C);
             /*@ loop invariant 0 <= i <= C;
               @ loop assigns i, dte[0 .. C-1], dpe[0 .. C-1];
               @ loop variant C - i;

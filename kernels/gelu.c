@@ -6,7 +6,9 @@
 #define GELU_CUBIC 0.044715f
 
 /* tanh through expf: 1 − 2/(e^{2u} + 1), u clamped to [−10, 10]. */
-/*@ assigns \nothing; */
+/*@ assigns errno;
+  @ ensures -1 <= \result <= 1;
+  @*/
 static float gelu_tanh(float u)
 {
     if (u > 10.0f) {
@@ -20,7 +22,9 @@ static float gelu_tanh(float u)
 void gelu_forward(float *out, const float *inp, int N)
 {
     /*@ loop invariant 0 <= i <= N;
-      @ loop assigns i, out[0 .. N-1];
+      @ loop invariant range: \forall integer j; 0 <= j < i ==>
+      @   (0 <= inp[j] ==> 0 <= out[j] <= inp[j]) && (inp[j] < 0 ==> inp[j] <= out[j] <= 0);
+      @ loop assigns i, out[0 .. N-1], errno;
       @ loop variant N - i;
       @*/
     for (int i = 0; i < N; i++) {
@@ -33,7 +37,7 @@ void gelu_forward(float *out, const float *inp, int N)
 void gelu_backward(float *dinp, const float *inp, const float *dout, int N)
 {
     /*@ loop invariant 0 <= i <= N;
-      @ loop assigns i, dinp[0 .. N-1];
+      @ loop assigns i, dinp[0 .. N-1], errno;
       @ loop variant N - i;
       @*/
     for (int i = 0; i < N; i++) {

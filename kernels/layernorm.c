@@ -1,5 +1,6 @@
 /* layernorm: real and fixed-scale LayerNorm, forward and backward. */
 #include "layernorm.h"
+#include "index.h"
 #include <math.h>
 
 /*@ requires 0 < C;
@@ -19,6 +20,15 @@ static float row_mean(const float *x, int C)
     return sum / (float)C;
 }
 
+/* d², with the fact d² ≥ 0 proved in a context of its own. */
+/*@ assigns \nothing;
+  @ ensures \result == d * d && \result >= 0;
+  @*/
+static float square(float d)
+{
+    return d * d;
+}
+
 void layernorm_forward(float *out, float *mean, float *rstd,
                        const float *inp, const float *weight, const float *bias,
                        float eps, int N, int C)
@@ -28,17 +38,19 @@ void layernorm_forward(float *out, float *mean, float *rstd,
       @ loop variant N - n;
       @*/
     for (int n = 0; n < N; n++) {
-        const float *x = inp + n * C;
-        float *y = out + n * C;
+        int off = lnf_row_offset(n, N, C);
+        const float *x = inp + off;
+        float *y = out + off;
         float m = row_mean(x, C);
         float var = 0.0f;
         /*@ loop invariant 0 <= i <= C;
+          @ loop invariant var_pos: var >= 0;
           @ loop assigns i, var;
           @ loop variant C - i;
           @*/
         for (int i = 0; i < C; i++) {
             float d = x[i] - m;
-            var += d * d;
+            var += square(d);
         }
         float s = 1.0f / sqrtf(var / (float)C + eps);
         /*@ loop invariant 0 <= i <= C;
@@ -63,8 +75,9 @@ void layernorm_fixed_forward(float *out, float *mean,
       @ loop variant N - n;
       @*/
     for (int n = 0; n < N; n++) {
-        const float *x = inp + n * C;
-        float *y = out + n * C;
+        int off = lnf_row_offset(n, N, C);
+        const float *x = inp + off;
+        float *y = out + off;
         float m = row_mean(x, C);
         float s = scales[scale_class[n]];
         /*@ loop invariant 0 <= i <= C;
@@ -132,7 +145,8 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias,
       @ loop variant N - n;
       @*/
     for (int n = 0; n < N; n++) {
-        row_backward(dinp + n * C, dweight, dbias, dout + n * C, inp + n * C, weight,
+        int off = lnf_row_offset(n, N, C);
+        row_backward(dinp + off, dweight, dbias, dout + off, inp + off, weight,
                      mean[n], rstd[n], 1, C);
     }
 }
@@ -147,12 +161,15 @@ void layernorm_fixed_backward(float *dinp, float *dweight, float *dbias,
       @ loop variant N - n;
       @*/
     for (int n = 0; n < N; n++) {
-        row_backward(dinp + n * C, dweight, dbias, dout + n * C, inp + n * C, weight,
+        int off = lnf_row_offset(n, N, C);
+        row_backward(dinp + off, dweight, dbias, dout + off, inp + off, weight,
                      mean[n], 1.0f / scales[scale_class[n]], 0, C);
     }
 }
 
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+  @ ensures \result != 0 <==> lo <= v <= hi;
+  @*/
 static int within(float v, float lo, float hi)
 {
     /* false for NaN: every comparison with NaN is false */
@@ -162,10 +179,12 @@ static int within(float v, float lo, float hi)
 /*@ requires 0 < n;
   @ requires \valid_read(x + (0 .. n-1));
   @ assigns \nothing;
+  @ ensures \result != 0 ==> \forall integer i; 0 <= i < n ==> -bound <= x[i] <= bound;
   @*/
 static int all_within(const float *x, int n, float bound)
 {
     /*@ loop invariant 0 <= i <= n;
+      @ loop invariant \forall integer i2; 0 <= i2 < i ==> -bound <= x[i2] <= bound;
       @ loop assigns i;
       @ loop variant n - i;
       @*/
@@ -184,6 +203,8 @@ int layernorm_fixed_domain_check(const float *inp, const float *weight, const fl
         return LN_DOMAIN_BAD_WIDTH;
     }
     /*@ loop invariant 0 <= j <= LN_SCALE_CLASSES;
+      @ loop invariant \forall integer j2; 0 <= j2 < j ==>
+      @   LN_FIXED_MIN_SCALE <= scales[j2] <= LN_FIXED_MAX_SCALE;
       @ loop assigns j;
       @ loop variant LN_SCALE_CLASSES - j;
       @*/

@@ -24,6 +24,11 @@ enum { LN_SCALE_AVG = 0, LN_SCALE_BOS = 1, LN_SCALE_EOT = 2, LN_SCALE_CLASSES = 
 #define LN_FIXED_MAX_SCALE 1e4f
 #define LN_FIXED_MAX_ABS_PARAM 1e3f
 #define LN_FIXED_MAX_C 4096
+/* Backward only (EVA): |dy| ≤ LN_FIXED_MAX_ABS_DY, and the accumulators dinp,
+ * dweight, dbias within ±LN_FIXED_MAX_ABS_ACC on entry. Not checked at run
+ * time (gradients are finite whenever the forward values are). */
+#define LN_FIXED_MAX_ABS_DY 1e4f
+#define LN_FIXED_MAX_ABS_ACC 1e30f
 
 enum {
     LN_DOMAIN_OK = 0,
@@ -119,7 +124,15 @@ void layernorm_fixed_backward(float *dinp, float *dweight, float *dbias,
   @ requires \valid_read(bias + (0 .. C-1));
   @ requires \valid_read(scales + (0 .. LN_SCALE_CLASSES-1));
   @ assigns \nothing;
-  @ ensures LN_DOMAIN_OK <= \result <= LN_DOMAIN_BAD_WIDTH;
+  @ ensures code: LN_DOMAIN_OK <= \result <= LN_DOMAIN_BAD_WIDTH;
+  @ ensures in_domain: \result == LN_DOMAIN_OK ==>
+  @   C <= LN_FIXED_MAX_C &&
+  @   (\forall integer j; 0 <= j < LN_SCALE_CLASSES ==>
+  @      LN_FIXED_MIN_SCALE <= scales[j] <= LN_FIXED_MAX_SCALE) &&
+  @   (\forall integer i; 0 <= i < C ==>
+  @      -LN_FIXED_MAX_ABS_PARAM <= weight[i] <= LN_FIXED_MAX_ABS_PARAM &&
+  @      -LN_FIXED_MAX_ABS_PARAM <= bias[i] <= LN_FIXED_MAX_ABS_PARAM) &&
+  @   (\forall integer i; 0 <= i < N*C ==> -LN_FIXED_MAX_ABS_X <= inp[i] <= LN_FIXED_MAX_ABS_X);
   @*/
 int layernorm_fixed_domain_check(const float *inp, const float *weight, const float *bias,
                                  const float *scales, int N, int C);

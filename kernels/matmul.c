@@ -1,5 +1,6 @@
 /* matmul: plain-C reference loops (the implementation Frama-C proves). */
 #include "matmul.h"
+#include "index.h"
 
 void matmul_forward_ref(float *out, const float *inp, const float *weight,
                         const float *bias, int N, int C, int OC)
@@ -9,20 +10,23 @@ void matmul_forward_ref(float *out, const float *inp, const float *weight,
       @ loop variant N - n;
       @*/
     for (int n = 0; n < N; n++) {
+        const float *x = inp + lnf_row_offset(n, N, C);
+        float *y = out + lnf_row_offset(n, N, OC);
         /*@ loop invariant 0 <= o <= OC;
-          @ loop assigns o, out[n*OC .. n*OC + OC-1];
+          @ loop assigns o, y[0 .. OC-1];
           @ loop variant OC - o;
           @*/
         for (int o = 0; o < OC; o++) {
+            const float *w = weight + lnf_row_offset(o, OC, C);
             float acc = bias != 0 ? bias[o] : 0.0f;
             /*@ loop invariant 0 <= c <= C;
               @ loop assigns c, acc;
               @ loop variant C - c;
               @*/
             for (int c = 0; c < C; c++) {
-                acc += inp[n * C + c] * weight[o * C + c];
+                acc += x[c] * w[c];
             }
-            out[n * OC + o] = acc;
+            y[o] = acc;
         }
     }
 }
@@ -48,9 +52,9 @@ void matmul_backward_ref(float *dinp, float *dweight, float *dbias,
               @ loop variant OC - o;
               @*/
             for (int o = 0; o < OC; o++) {
-                acc += dout[n * OC + o] * weight[o * C + c];
+                acc += dout[lnf_row_offset(n, N, OC) + o] * weight[lnf_row_offset(o, OC, C) + c];
             }
-            dinp[n * C + c] += acc;
+            dinp[lnf_row_offset(n, N, C) + c] += acc;
         }
     }
     /* dweight[o,c] += sum_n dout[n,o] * inp[n,c] */
@@ -70,9 +74,9 @@ void matmul_backward_ref(float *dinp, float *dweight, float *dbias,
               @ loop variant N - n;
               @*/
             for (int n = 0; n < N; n++) {
-                acc += dout[n * OC + o] * inp[n * C + c];
+                acc += dout[lnf_row_offset(n, N, OC) + o] * inp[lnf_row_offset(n, N, C) + c];
             }
-            dweight[o * C + c] += acc;
+            dweight[lnf_row_offset(o, OC, C) + c] += acc;
         }
     }
     if (dbias != 0) {
@@ -87,7 +91,7 @@ void matmul_backward_ref(float *dinp, float *dweight, float *dbias,
               @ loop variant N - n;
               @*/
             for (int n = 0; n < N; n++) {
-                acc += dout[n * OC + o];
+                acc += dout[lnf_row_offset(n, N, OC) + o];
             }
             dbias[o] += acc;
         }

@@ -79,6 +79,7 @@ void matmul_backward(float *dinp, float *dweight, float *dbias,
                      int N, int C, int OC);
 
 /* Which implementation matmul_forward/backward use: "openblas", "reference" or "none". */
+/*@ assigns \nothing; */
 const char *matmul_backend(void);
 
 #endif

@@ -10,11 +10,14 @@
 #ifndef LNFREE_KERNELS_SOFTMAX_H
 #define LNFREE_KERNELS_SOFTMAX_H
 
+#include <errno.h> /* expf may set errno (ERANGE on underflow): the contracts say so */
+
 /*@ requires 0 < N && 0 < V && N * V <= 0x7fffffff;
   @ requires \valid(probs + (0 .. N*V-1));
   @ requires \valid_read(logits + (0 .. N*V-1));
   @ requires \separated(probs + (0 .. N*V-1), logits + (0 .. N*V-1));
-  @ assigns probs[0 .. N*V-1];
+  @ assigns probs[0 .. N*V-1], errno;
+  @ ensures range: \forall integer j; 0 <= j < N*V ==> 0 <= probs[j] <= 1;
   @*/
 void softmax_forward(float *probs, const float *logits, int N, int V);
 
@@ -26,7 +29,7 @@ void softmax_forward(float *probs, const float *logits, int N, int V);
   @ requires \forall integer n; 0 <= n < N ==> 0 <= targets[n] < V;
   @ requires \separated(losses + (0 .. N-1), lse + (0 .. N-1),
   @                     logits + (0 .. N*V-1), targets + (0 .. N-1));
-  @ assigns losses[0 .. N-1], lse[0 .. N-1];
+  @ assigns losses[0 .. N-1], lse[0 .. N-1], errno;
   @*/
 void crossentropy_forward(float *losses, float *lse, const float *logits,
                           const int *targets, int N, int V);
@@ -39,7 +42,7 @@ void crossentropy_forward(float *losses, float *lse, const float *logits,
   @ requires \forall integer n; 0 <= n < N ==> 0 <= targets[n] < V;
   @ requires \separated(dlogits + (0 .. N*V-1), logits + (0 .. N*V-1),
   @                     lse + (0 .. N-1), targets + (0 .. N-1));
-  @ assigns dlogits[0 .. N*V-1];
+  @ assigns dlogits[0 .. N*V-1], errno;
   @*/
 void crossentropy_backward(float *dlogits, const float *logits, const float *lse,
                            const int *targets, float dloss, int N, int V);

@@ -18,6 +18,16 @@ int export_check(const gpt2 *m, lnf_error *err)
                             "(run lnfree remove-ln to the end of its schedule)", name);
         }
     }
+    for (int i = 0; i < m->ln.n_sites; i++) {
+        float s = m->ln.sites[i].sigma[LN_SCALE_AVG];
+        if (!(s >= LN_FIXED_MIN_SCALE && s <= LN_FIXED_MAX_SCALE)) {
+            char name[32];
+            ln_site_name(&m->ln, i, name, sizeof name);
+            return lnf_fail(err, "LN site %s: sigma %g is outside [%g, %g], the domain where the "
+                            "fixed-scale LayerNorm is proven finite", name, (double)s,
+                            (double)LN_FIXED_MIN_SCALE, (double)LN_FIXED_MAX_SCALE);
+        }
+    }
     if (m->ln.special_bos || m->ln.special_eot) {
         return lnf_fail(err, "the %s special phase has not ended: export needs one σ per site",
                         m->ln.special_bos ? "BOS" : "EOT");

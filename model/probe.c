@@ -1,4 +1,5 @@
 #include "probe.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "adamw.h"
@@ -44,6 +45,7 @@ static int load_batch(const char *path, int **x, int **y, int *B, int *T, lnf_er
         if (rc != 0) {
             free(*x);
             free(*y);
+            *x = *y = NULL; /* the caller frees them too */
         }
     }
     st_close(&f);
@@ -61,6 +63,11 @@ static int loss_and_grad(gpt2 *m, const int *x, const int *y, int B, int T, cons
     }
     gpt2_zero_grad(m);
     gpt2_backward(m, 1.0f / (float)(B * T));
+    double norm = gpt2_grad_norm(m);
+    if (!isfinite(m->mean_loss) || !isfinite(norm)) {
+        return lnf_fail(err, "%s: the loss (%g) or the gradient norm (%g) is not finite for this "
+                        "model and batch", batch_path, (double)m->mean_loss, norm);
+    }
     return 0;
 }
 
