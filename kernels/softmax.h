@@ -17,7 +17,6 @@
   @ requires \valid_read(logits + (0 .. N*V-1));
   @ requires \separated(probs + (0 .. N*V-1), logits + (0 .. N*V-1));
   @ assigns probs[0 .. N*V-1], errno;
-  @ ensures range: \forall integer j; 0 <= j < N*V ==> 0 <= probs[j] <= 1;
   @*/
 void softmax_forward(float *probs, const float *logits, int N, int V);
 

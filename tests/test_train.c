@@ -64,6 +64,13 @@ static train_options tiny_run(const char *out)
     return o;
 }
 
+/* Frees what tiny_run (and a test) duplicated. */
+static void free_run(train_options *o)
+{
+    free((char *)o->data_dir);
+    free((char *)o->out_dir);
+}
+
 static unsigned char *slurp(const char *path, size_t *n)
 {
     FILE *fp = fopen(path, "rb");
@@ -132,6 +139,9 @@ START_TEST(test_resume_is_bit_exact)
     ck_assert_int_eq(lines, 12);
     free(log);
     ck_assert_msg(access(gu_fmt("%s/loss.svg", b.out_dir), R_OK) == 0, "no loss.svg");
+    free((char *)a.schedule);
+    free_run(&a);
+    free_run(&b);
 }
 END_TEST
 
@@ -145,6 +155,7 @@ START_TEST(test_schedule_must_fit_the_budget)
     ck_assert_msg(strstr(err.msg, "ends at step 38, past the budget of 12 steps") != NULL, "%s",
                   err.msg);
     ck_assert_int_eq(res.steps_done, 0);
+    free_run(&o);
 }
 END_TEST
 
@@ -164,6 +175,7 @@ START_TEST(test_divergence_keeps_last_good_checkpoint)
     gpt2 m;
     ck_assert_msg(checkpoint_load(&m, gu_fmt("%s/model", o.out_dir), &err) == 0, "%s", err.msg);
     gpt2_free(&m);
+    free_run(&o);
 }
 END_TEST
 
@@ -210,6 +222,7 @@ START_TEST(test_sigkill_never_damages_a_checkpoint)
         loaded++;
     }
     ck_assert_int_ge(loaded, 8);
+    free_run(&o);
 }
 END_TEST
 

@@ -1,0 +1,48 @@
+/* EVA harness: adamw.c.
+ * domain: adamw_update: n in [1, 1024]; |param|, |grad|, |m| <= 1e4; 0 <= v <= 1e8; lr in [0, 1e-2]; beta1, beta2 in [0, 0.999]; eps in [1e-8, 1e-6]; weight_decay in [0, 0.1]; step in [1, 10^7]
+ * domain: sum_of_squares: n in [1, 1024], |x| <= 1e4 (the sum is a reduction: its loop is unrolled)
+ * domain: clip_coefficient: 0 <= norm <= 1e30, max_norm in [1e-3, 1e3]
+ * domain: scale_in_place: n in [1, 1024], |x| <= 1e30, factor in [0, 1]
+ */
+/* eva-auto-loop-unroll: 1100 */
+#include "__fc_builtin.h"
+#include "adamw.h"
+
+#define NMAX 1024
+static float param[NMAX], grad[NMAX], m[NMAX], v[NMAX], x[NMAX];
+
+int main(void)
+{
+    int n = Frama_C_interval(1, NMAX);
+    /*@ loop unroll 0; */
+    for (int i = 0; i < NMAX; i++) {
+        param[i] = Frama_C_float_interval(-1e4f, 1e4f);
+        grad[i] = Frama_C_float_interval(-1e4f, 1e4f);
+        m[i] = Frama_C_float_interval(-1e4f, 1e4f);
+        v[i] = Frama_C_float_interval(0.0f, 1e8f);
+        x[i] = Frama_C_float_interval(-1e30f, 1e30f);
+    }
+    float lr = Frama_C_float_interval(0.0f, 1e-2f);
+    float beta1 = Frama_C_float_interval(0.0f, 0.999f);
+    float beta2 = Frama_C_float_interval(0.0f, 0.999f);
+    float eps = Frama_C_float_interval(1e-8f, 1e-6f);
+    float wd = Frama_C_float_interval(0.0f, 0.1f);
+    int step = Frama_C_interval(1, 10000000);
+    adamw_update(param, grad, m, v, n, lr, beta1, beta2, eps, wd, step);
+    Frama_C_show_each_update_param(param[Frama_C_interval(0, n - 1)]);
+    Frama_C_show_each_update_m(m[Frama_C_interval(0, n - 1)]);
+    Frama_C_show_each_update_v(v[Frama_C_interval(0, n - 1)]);
+
+    double ss = sum_of_squares(grad, n);
+    Frama_C_show_each_sum_of_squares(ss);
+
+    double norm = Frama_C_double_interval(0.0, 1e30);
+    float max_norm = Frama_C_float_interval(1e-3f, 1e3f);
+    float coef = clip_coefficient(norm, max_norm);
+    Frama_C_show_each_clip_coefficient(coef);
+
+    float factor = Frama_C_float_interval(0.0f, 1.0f);
+    scale_in_place(x, n, factor);
+    Frama_C_show_each_scale_in_place(x[Frama_C_interval(0, n - 1)]);
+    return 0;
+}
