@@ -52,7 +52,7 @@ static double row_sum_exp(const float *x, float m, int V)
 {
     double sum = 0.0;
     /*@ loop invariant 0 <= i <= V;
-      @ loop invariant 0 <= sum;
+      @ loop invariant 0 <= sum <= V;
       @ loop assigns i, sum, errno;
       @ loop variant V - i;
       @*/
