@@ -4,7 +4,7 @@
  * domain: |logits| <= 1e4
  * domain: crossentropy_backward: lse as crossentropy_forward computes it; dloss in [0, 1]
  */
-/* eva-auto-loop-unroll: 4 */
+/* eva-auto-loop-unroll: 16 */
 #include "__fc_builtin.h"
 #include "softmax.h"
 
