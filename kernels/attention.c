@@ -1,8 +1,49 @@
 /* attention: causal multi-head self-attention, forward and backward. */
 #include "attention.h"
 #include "index.h"
+#include "vecmath.h"
 #include <float.h>
-#include <math.h>
+
+/* a · b over n floats, as LANES partial sums (vecmath.h) added at the end. */
+/*@ requires 0 < n;
+  @ requires \valid_read(a + (0 .. n-1));
+  @ requires \valid_read(b + (0 .. n-1));
+  @ assigns \nothing;
+  @*/
+static float dot(const float *a, const float *b, int n)
+{
+    float acc[LANES] = {0.0f};
+    int i = 0;
+    /*@ loop invariant 0 <= i <= n;
+      @ loop assigns i, acc[0 .. LANES-1];
+      @ loop variant n - i;
+      @*/
+    for (; i <= n - LANES; i += LANES) {
+        /*@ loop invariant 0 <= j <= LANES;
+          @ loop assigns j, acc[0 .. LANES-1];
+          @ loop variant LANES - j;
+          @*/
+        for (int j = 0; j < LANES; j++) {
+            acc[j] += a[i + j] * b[i + j];
+        }
+    }
+    /*@ loop invariant 0 <= i <= n;
+      @ loop assigns i, acc[0];
+      @ loop variant n - i;
+      @*/
+    for (; i < n; i++) {
+        acc[0] += a[i] * b[i];
+    }
+    float sum = 0.0f;
+    /*@ loop invariant 0 <= j <= LANES;
+      @ loop assigns j, sum;
+      @ loop variant LANES - j;
+      @*/
+    for (int j = 0; j < LANES; j++) {
+        sum += acc[j];
+    }
+    return sum;
+}
 
 void attention_forward(float *out, float *att,
                        const float *q, const float *k, const float *v,
@@ -48,18 +89,10 @@ void attention_forward(float *out, float *att,
                 for (int t2 = 0; t2 <= t; t2++) {
                     int row2 = lnf_row_offset(b, B, T) + t2;
                     const float *k_t2 = k + lnf_row_offset(row2, BT, C) + head;
-                    float dot = 0.0f;
-                    /*@ loop invariant 0 <= i <= hs;
-                      @ loop assigns i, dot;
-                      @ loop variant hs - i;
-                      @*/
-                    for (int i = 0; i < hs; i++) {
-                        dot += q_t[i] * k_t2[i];
-                    }
-                    dot *= scale;
-                    att_t[t2] = dot;
-                    if (dot > maxval) {
-                        maxval = dot;
+                    float score = dot(q_t, k_t2, hs) * scale;
+                    att_t[t2] = score;
+                    if (score > maxval) {
+                        maxval = score;
                     }
                 }
                 /* exp(score − max) is ≤ 1: no overflow whatever the scores. The
@@ -167,16 +200,14 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch,
                     const float *v_t2 = v + o2;
                     float *dv_t2 = dv + o2;
                     float a = att_t[t2];
-                    float dot = 0.0f;
+                    datt[t2] = dot(dout_t, v_t2, hs);
                     /*@ loop invariant 0 <= i <= hs;
-                      @ loop assigns i, dot, dv_t2[0 .. hs-1];
+                      @ loop assigns i, dv_t2[0 .. hs-1];
                       @ loop variant hs - i;
                       @*/
                     for (int i = 0; i < hs; i++) {
-                        dot += dout_t[i] * v_t2[i];
                         dv_t2[i] += a * dout_t[i];
                     }
-                    datt[t2] = dot;
                 }
                 /* softmax backward: dscore[t2] = att[t2]·(datt[t2] − Σ att·datt) */
                 float att_dot_datt = 0.0f;

@@ -1,6 +1,6 @@
 /* gelu: tanh-approximation GELU, forward and backward. */
 #include "gelu.h"
-#include <math.h>
+#include "vecmath.h"
 
 #define GELU_SQRT_2_OVER_PI 0.7978845608028654f
 #define GELU_CUBIC 0.044715f

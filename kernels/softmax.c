@@ -2,22 +2,12 @@
  *
  * The loops over a row's V logits are written so that GCC vectorises them:
  * reductions keep LANES independent partial results (a fixed summation order
- * that does not depend on the vector width), and expf is declared with GCC's
- * `simd` attribute, so a vectorised loop calls glibc's libmvec variant of it
- * (max 1 ulp, like the scalar expf within 1 ulp). Scalar expf was a third of
- * a small model's training step (bench/README.md). This file is compiled with
- * -fno-math-errno -fno-trapping-math (kernels/CMakeLists.txt), which the
- * vectoriser needs for the calls and the clamps; neither changes a value. */
+ * that does not depend on the vector width) and expf comes from libmvec
+ * (vecmath.h). Scalar expf and serial sums were a third of a small model's
+ * training step (bench/README.md). */
 #include "softmax.h"
 #include "index.h"
-#include <math.h>
-
-#if defined(__GNUC__) && !defined(__clang__) && !defined(__FRAMAC__)
-float expf(float) __attribute__((simd("notinbranch")));
-#endif
-
-/* independent partial maxima and sums per row: one AVX-512 vector of floats */
-enum { LANES = 16 };
+#include "vecmath.h"
 
 /*@ requires 0 < V;
   @ requires \valid_read(x + (0 .. V-1));
