@@ -35,7 +35,10 @@ int main(void)
     fill(inp, NMAX * CMAX, -LN_FIXED_MAX_ABS_X, LN_FIXED_MAX_ABS_X);
     fill(weight, CMAX, -LN_FIXED_MAX_ABS_PARAM, LN_FIXED_MAX_ABS_PARAM);
     fill(bias, CMAX, -LN_FIXED_MAX_ABS_PARAM, LN_FIXED_MAX_ABS_PARAM);
-    fill(scales, LN_SCALE_CLASSES, LN_FIXED_MIN_SCALE, LN_FIXED_MAX_SCALE);
+    /* one by one: a loop's weak updates would keep the cells' initial 0 */
+    scales[LN_SCALE_AVG] = Frama_C_float_interval(LN_FIXED_MIN_SCALE, LN_FIXED_MAX_SCALE);
+    scales[LN_SCALE_BOS] = Frama_C_float_interval(LN_FIXED_MIN_SCALE, LN_FIXED_MAX_SCALE);
+    scales[LN_SCALE_EOT] = Frama_C_float_interval(LN_FIXED_MIN_SCALE, LN_FIXED_MAX_SCALE);
     fill(dout, NMAX * CMAX, -LN_FIXED_MAX_ABS_DY, LN_FIXED_MAX_ABS_DY);
     fill(dinp, NMAX * CMAX, -LN_FIXED_MAX_ABS_ACC, LN_FIXED_MAX_ABS_ACC);
     fill(dweight, CMAX, -LN_FIXED_MAX_ABS_ACC, LN_FIXED_MAX_ABS_ACC);
