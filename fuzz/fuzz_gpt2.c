@@ -43,8 +43,8 @@ enum { FZ_SIGN_WEIGHTS = 1, FZ_CONSTANT_ROWS = 2, FZ_MIN_SIGMA = 4 };
  * FZ_CONSTANT_ROWS: even token ids embed as a constant row, wpe is zero. */
 static void fill_params(gpt2 *m, fz_reader *r, int structure)
 {
-    fz_rng g;
-    fz_rng_seed(&g, fz_u64(r));
+    rng_t g;
+    rng_seed(&g, fz_u64(r));
     for (int i = 0; i < m->n_tensors; i++) {
         const gpt2_tensor *t = &m->tensors[i];
         float *p = m->params + t->offset;
@@ -235,13 +235,7 @@ static double backward_bound(const gpt2 *m, int N, float loss_scale)
     return 2.0 * N * dmax * inputs; /* 2: float rounding of the accumulations */
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fz_single_thread();
-    return 0;
-}
+FZ_SINGLE_THREADED_TARGET
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -213,13 +213,7 @@ static void fuzz_adamw(fz_reader *r)
     free(v);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fz_single_thread();
-    return 0;
-}
+FZ_SINGLE_THREADED_TARGET
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

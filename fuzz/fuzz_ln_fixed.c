@@ -59,13 +59,7 @@ static void check_guard(int code, const int violated[LN_DOMAIN_BAD_WIDTH + 1])
     }
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fz_single_thread();
-    return 0;
-}
+FZ_SINGLE_THREADED_TARGET
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -26,13 +26,13 @@ typedef struct {
     int lo_exp, hi_exp;
 } magnitudes;
 
-static float *random_array(fz_reader *r, fz_rng *g, size_t n)
+static float *random_array(fz_reader *r, rng_t *g, size_t n)
 {
     int a = fz_int(r, -6, 6), b = fz_int(r, -6, 6);
     magnitudes mg = {a < b ? a : b, a < b ? b : a};
     float *x = fz_floats(n);
     for (size_t i = 0; i < n; i++) {
-        double e = mg.lo_exp + (mg.hi_exp - mg.lo_exp) * (double)(fz_rng_next(g) >> 11) * 0x1p-53;
+        double e = mg.lo_exp + (mg.hi_exp - mg.lo_exp) * (double)(rng_next(g) >> 11) * 0x1p-53;
         x[i] = fz_rng_sym(g) * (float)pow(10.0, e);
     }
     int pokes = fz_u8(r) % 16;
@@ -61,13 +61,7 @@ static void compare(const float *ref, const float *blas, const double *mag, size
     }
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fz_single_thread();
-    return 0;
-}
+FZ_SINGLE_THREADED_TARGET
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -81,8 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         OC = (OC + 1) / 2;
     }
     int has_bias = fz_u8(&r) & 1;
-    fz_rng g;
-    fz_rng_seed(&g, fz_u64(&r));
+    rng_t g;
+    rng_seed(&g, fz_u64(&r));
     size_t NC = (size_t)N * C, OCC = (size_t)OC * C, NOC = (size_t)N * OC;
 
     float *inp = random_array(&r, &g, NC), *w = random_array(&r, &g, OCC);

@@ -129,20 +129,10 @@ float fz_scale_near(fz_reader *r, float lo, float hi)
     }
 }
 
-void fz_rng_seed(fz_rng *g, uint64_t seed) { g->s = seed; }
-
-uint64_t fz_rng_next(fz_rng *g)
+float fz_rng_sym(rng_t *g)
 {
-    uint64_t z = (g->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-float fz_rng_sym(fz_rng *g)
-{
-    /* 24 random bits: exact in float */
-    return (float)(fz_rng_next(g) >> 40) / (float)(1 << 23) - 1.0f;
+    /* 2u − 1 is exact in float: u has 24 random bits */
+    return 2.0f * rng_uniform(g) - 1.0f;
 }
 
 void fz_finding(const char *fmt, ...)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "layernorm.h"
+#include "rng.h"
 
 typedef struct {
     const uint8_t *p;
@@ -49,15 +50,9 @@ float fz_float_within(fz_reader *r, float bound);
  * lo, hi, just outside either end, 0, negative, NaN or ±inf. */
 float fz_scale_near(fz_reader *r, float lo, float hi);
 
-/* Deterministic filler for arrays too large to take from the input:
- * splitmix64 seeded from the input. */
-typedef struct {
-    uint64_t s;
-} fz_rng;
-void fz_rng_seed(fz_rng *g, uint64_t seed);
-uint64_t fz_rng_next(fz_rng *g);
-/* Uniform in [-1, 1]. */
-float fz_rng_sym(fz_rng *g);
+/* Deterministic filler for arrays too large to take from the input: the
+ * model's generator (rng.h) seeded from the input. Uniform in [-1, 1). */
+float fz_rng_sym(rng_t *g);
 
 /* Prints "fuzz finding: <message>" to stderr and aborts. */
 _Noreturn void fz_finding(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -84,5 +79,15 @@ void fz_ln_domain_violations(int violated[LN_DOMAIN_BAD_WIDTH + 1], const float 
 /* Library code may use OpenMP and OpenBLAS threads: one thread keeps runs
  * deterministic and leaves the machine's other cores alone. */
 void fz_single_thread(void);
+
+/* The LLVMFuzzerInitialize of a target that needs nothing but one thread. */
+#define FZ_SINGLE_THREADED_TARGET                     \
+    int LLVMFuzzerInitialize(int *argc, char ***argv) \
+    {                                                 \
+        (void)argc;                                   \
+        (void)argv;                                   \
+        fz_single_thread();                           \
+        return 0;                                     \
+    }
 
 #endif
