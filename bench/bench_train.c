@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     double flops = (double)B * T * (6.0 * matrix_params + 12.0 * cfg.n_layer * cfg.n_embd * T);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    const char *core = getenv("OPENBLAS_CORETYPE");
+    const char *core = blas_core_in_use();
     printf("{\"impl\": \"lnfree\", \"openblas_coretype\": \"%s\", \"seconds_per_step\": %.6f, \"tokens_per_s\": %.3f, "
            "\"gflops\": %.3f, \"peak_rss_mib\": %.1f, \"loss\": %.5f, \"params\": %zu}\n",
            core ? core : "", median, (double)B * T / median, flops / median * 1e-9, ru.ru_maxrss / 1024.0,

@@ -45,7 +45,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("lnfree %s (matmul: %s)\n", LNFREE_VERSION, matmul_backend());
+        const char *core = blas_core_in_use();
+        printf("lnfree %s (matmul: %s%s%s)\n", LNFREE_VERSION, matmul_backend(),
+               core != NULL ? ", OpenBLAS core " : "", core != NULL ? core : "");
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -13,29 +13,36 @@ and the C suites enumerate cases by those ".dims" tensors.
 Every reference comes from PyTorch's own operators (F.linear, F.layer_norm,
 F.gelu(approximate="tanh"), F.cross_entropy, torch.optim.AdamW,
 torch.nn.utils.clip_grad_norm_, autograd for every gradient), not from a
-re-implementation of the C loops. Inputs are drawn in float32; the forward
-and backward references are computed in float64 from those float32 inputs and
-rounded once to float32, so they are the exact answer up to one rounding and
-the C kernels' float32 error is measured against the truth. The optimizer
-references (adamw, clip) are computed in float32, because the kernel claims to
-follow torch.optim.AdamW operation for operation in float32.
+re-implementation of the C loops. Inputs are drawn in float32; every
+reference, the optimizer's included, is computed in float64 from those
+float32 inputs and rounded once to float32, so it is the exact answer up to
+one rounding and the C kernels' float32 error is measured against the truth.
 
-Everything is deterministic (fixed seeds per kernel, one thread): re-running
-reproduces the files byte for byte.
+Machine independence: the files are the same bytes on every x86-64 CPU, for
+any thread count and whichever BLAS kernels PyTorch's matmuls use
+(golden/check_reproducible.sh checks it under several OPENBLAS_CORETYPE and
+thread settings):
+* inputs come from fixed seeds through torch's CPU generator with ATen's
+  scalar kernels (ATEN_CPU_CAPABILITY=default, set below before torch is
+  imported), whose samplers do not depend on the CPU's vector extensions;
+* the BLAS kernels and the thread count only change the order of float64
+  sums, i.e. the last bits of a float64 result, and the single rounding to
+  float32 at the end does not see them.
 """
 import math
 import os
 import sys
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+os.environ["ATEN_CPU_CAPABILITY"] = "default"  # see "Machine independence"
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_io import write_safetensors  # noqa: E402
 import gpt2_reference  # noqa: E402
 
-torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -267,14 +274,17 @@ def make_adamw():
     for (case, shape, wd) in [("mat_6x7_wd", (6, 7), 0.1), ("vec_13_nowd", (13,), 0.0)]:
         p0 = randn(g, *shape)
         gs = [randn(g, *shape, scale=0.1) for _ in range(3)]
-        p = torch.nn.Parameter(p0.clone())
-        opt = torch.optim.AdamW([p], lr=lr, betas=betas, eps=eps, weight_decay=wd)
+        p = torch.nn.Parameter(p0.to(torch.float64))
+        # the hyper-parameters as the C kernel receives them: float32 values
+        h32 = [float(np.float32(v)) for v in (lr, betas[0], betas[1], eps, wd)]
+        opt = torch.optim.AdamW([p], lr=h32[0], betas=(h32[1], h32[2]), eps=h32[3],
+                                weight_decay=h32[4])
         n = p0.numel()
         s.i32(case, "dims", [n, 3])
         s.f32(case, "hyper", [lr, betas[0], betas[1], eps, wd])
         s.f32(case, "param0", p0.reshape(n))
         for t in range(1, 4):
-            p.grad = gs[t - 1].clone()
+            p.grad = gs[t - 1].to(torch.float64)
             opt.step()
             st = opt.state[p]
             s.f32(case, "grad%d" % t, gs[t - 1].reshape(n))
@@ -286,9 +296,9 @@ def make_adamw():
     for (case, scale) in [("clip_above", 1.0), ("clip_below", 0.05)]:
         shapes = [(4, 5), (7,), (3, 3, 2)]
         gs = [randn(g, *sh, scale=scale) for sh in shapes]
-        params = [torch.nn.Parameter(torch.zeros(sh)) for sh in shapes]
+        params = [torch.nn.Parameter(torch.zeros(sh, dtype=torch.float64)) for sh in shapes]
         for p, gg in zip(params, gs):
-            p.grad = gg.clone()
+            p.grad = gg.to(torch.float64)
         total = torch.nn.utils.clip_grad_norm_(params, max_norm=max_norm)
         coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
         s.i32(case, "dims", [gg.numel() for gg in gs])

@@ -30,4 +30,21 @@ static inline int lnf_row_offset(int r, int n, int w)
     return r * w;
 }
 
+/* The offset r·w of row r inside the rows r0 .. r1−1 of a [n, w] array: the
+ * row lies inside the block (for kernels that compute one block of rows). */
+/*@ requires 0 <= r0 <= r < r1 <= n && 0 <= w;
+  @ requires n * w <= 0x7fffffff;
+  @ assigns \nothing;
+  @ ensures value: \result == r * w;
+  @ ensures in_block: r0 * w <= \result && \result + w <= r1 * w;
+  @ ensures in_range: 0 <= \result && \result + w <= n * w;
+  @*/
+static inline int lnf_block_row_offset(int r, int r0, int r1, int n, int w)
+{
+    (void)r0; /* bound the contract only */
+    (void)r1;
+    (void)n;
+    return r * w;
+}
+
 #endif

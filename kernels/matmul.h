@@ -78,6 +78,66 @@ void matmul_backward(float *dinp, float *dweight, float *dbias,
                      const float *dout, const float *inp, const float *weight,
                      int N, int C, int OC);
 
+/* Blocks of the same products, for the parallel driver (kernels/parallel.h),
+ * which splits each product into blocks whose bounds depend on the sizes
+ * only and computes each block on one thread: every output element is then
+ * computed by the same code in the same order whatever the thread count.
+ * Each block reduces over the whole inner dimension in one call.
+ *   forward: out[n][o] = bias[o] + Σ_c inp[n][c]·weight[o][c], n0 ≤ n < n1, o0 ≤ o < o1
+ *   dinp:    dinp[n][c] += Σ_o dout[n][o]·weight[o][c],         n0 ≤ n < n1, c0 ≤ c < c1
+ *   dweight: dweight[o][c] += Σ_n dout[n][o]·inp[n][c],         o0 ≤ o < o1, c0 ≤ c < c1
+ *   dbias:   dbias[o] += Σ_n dout[n][o],                         o0 ≤ o < o1
+ * Without a BLAS they are the _ref loops restricted to the block (the same
+ * values bit for bit). */
+/*@ requires 0 < N && 0 < C && 0 < OC;
+  @ requires N * C <= 0x7fffffff && OC * C <= 0x7fffffff && N * OC <= 0x7fffffff;
+  @ requires 0 <= n0 < n1 <= N && 0 <= o0 < o1 <= OC;
+  @ requires \valid(out + (0 .. N*OC-1));
+  @ requires \valid_read(inp + (0 .. N*C-1));
+  @ requires \valid_read(weight + (0 .. OC*C-1));
+  @ requires bias == \null || \valid_read(bias + (0 .. OC-1));
+  @ requires \separated(out + (0 .. N*OC-1), inp + (0 .. N*C-1));
+  @ requires \separated(out + (0 .. N*OC-1), weight + (0 .. OC*C-1));
+  @ requires bias == \null || \separated(out + (0 .. N*OC-1), bias + (0 .. OC-1));
+  @ assigns out[n0*OC .. n1*OC-1];
+  @*/
+void matmul_forward_block(float *out, const float *inp, const float *weight,
+                          const float *bias, int N, int C, int OC,
+                          int n0, int n1, int o0, int o1);
+
+/*@ requires 0 < N && 0 < C && 0 < OC;
+  @ requires N * C <= 0x7fffffff && OC * C <= 0x7fffffff && N * OC <= 0x7fffffff;
+  @ requires 0 <= n0 < n1 <= N && 0 <= c0 < c1 <= C;
+  @ requires \valid(dinp + (0 .. N*C-1));
+  @ requires \valid_read(dout + (0 .. N*OC-1));
+  @ requires \valid_read(weight + (0 .. OC*C-1));
+  @ requires \separated(dinp + (0 .. N*C-1), dout + (0 .. N*OC-1), weight + (0 .. OC*C-1));
+  @ assigns dinp[n0*C .. n1*C-1];
+  @*/
+void matmul_backward_dinp_block(float *dinp, const float *dout, const float *weight,
+                                int N, int C, int OC, int n0, int n1, int c0, int c1);
+
+/*@ requires 0 < N && 0 < C && 0 < OC;
+  @ requires N * C <= 0x7fffffff && OC * C <= 0x7fffffff && N * OC <= 0x7fffffff;
+  @ requires 0 <= o0 < o1 <= OC && 0 <= c0 < c1 <= C;
+  @ requires \valid(dweight + (0 .. OC*C-1));
+  @ requires \valid_read(dout + (0 .. N*OC-1));
+  @ requires \valid_read(inp + (0 .. N*C-1));
+  @ requires \separated(dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1), inp + (0 .. N*C-1));
+  @ assigns dweight[o0*C .. o1*C-1];
+  @*/
+void matmul_backward_dweight_block(float *dweight, const float *dout, const float *inp,
+                                   int N, int C, int OC, int o0, int o1, int c0, int c1);
+
+/*@ requires 0 < N && 0 < OC && N * OC <= 0x7fffffff;
+  @ requires 0 <= o0 < o1 <= OC;
+  @ requires \valid(dbias + (0 .. OC-1));
+  @ requires \valid_read(dout + (0 .. N*OC-1));
+  @ requires \separated(dbias + (0 .. OC-1), dout + (0 .. N*OC-1));
+  @ assigns dbias[o0 .. o1-1];
+  @*/
+void matmul_backward_dbias_block(float *dbias, const float *dout, int N, int OC, int o0, int o1);
+
 /* Which implementation matmul_forward/backward use: "openblas", "reference" or "none". */
 /*@ assigns \nothing; */
 const char *matmul_backend(void);

@@ -1,6 +1,50 @@
 /* matmul through CBLAS sgemm (row-major), or the reference loops when the
- * library is built without a BLAS (LNFREE_BLAS=none). */
+ * library is built without a BLAS (LNFREE_BLAS=none). Every entry point is a
+ * block of the product (matmul.h); the whole product is the block that
+ * covers it. */
 #include "matmul.h"
+#include "index.h"
+
+enum { DBIAS_LANES = 64 }; /* columns of dbias summed side by side */
+
+/* dbias[o] += Σ_n dout[n][o] for o0 ≤ o < o1, each column summed over n in
+ * order into its own accumulator (the _ref order), DBIAS_LANES columns at a
+ * time so that every row of dout is read contiguously. */
+void matmul_backward_dbias_block(float *dbias, const float *dout, int N, int OC, int o0, int o1)
+{
+    int o = o0;
+    /*@ loop invariant o0 <= o <= o1;
+      @ loop assigns o, dbias[o0 .. o1-1];
+      @ loop variant o1 - o;
+      @*/
+    while (o < o1) {
+        int w = o1 - o < DBIAS_LANES ? o1 - o : DBIAS_LANES;
+        //@ assert width: 0 < w <= DBIAS_LANES && o + w <= o1;
+        float acc[DBIAS_LANES] = {0.0f};
+        /*@ loop invariant 0 <= n <= N;
+          @ loop assigns n, acc[0 .. DBIAS_LANES-1];
+          @ loop variant N - n;
+          @*/
+        for (int n = 0; n < N; n++) {
+            const float *row = dout + lnf_row_offset(n, N, OC) + o;
+            /*@ loop invariant 0 <= j <= w;
+              @ loop assigns j, acc[0 .. DBIAS_LANES-1];
+              @ loop variant w - j;
+              @*/
+            for (int j = 0; j < w; j++) {
+                acc[j] += row[j];
+            }
+        }
+        /*@ loop invariant 0 <= j <= w;
+          @ loop assigns j, dbias[o .. o + w - 1];
+          @ loop variant w - j;
+          @*/
+        for (int j = 0; j < w; j++) {
+            dbias[o + j] += acc[j];
+        }
+        o += w;
+    }
+}
 
 #ifdef LNFREE_HAVE_CBLAS
 #ifdef LNFREE_CBLAS_NETLIB
@@ -9,75 +53,159 @@
 #include <cblas.h>
 #endif
 
-void matmul_forward(float *out, const float *inp, const float *weight,
-                    const float *bias, int N, int C, int OC)
+void matmul_forward_block(float *out, const float *inp, const float *weight,
+                          const float *bias, int N, int C, int OC,
+                          int n0, int n1, int o0, int o1)
 {
+    float *y = out + lnf_row_offset(n0, N, OC) + o0;
     float beta = 0.0f;
     if (bias != 0) {
-        /* out starts as the bias broadcast over rows, then sgemm adds inp·W */
-        /*@ loop invariant 0 <= n <= N;
-          @ loop assigns n, out[0 .. N*OC-1];
-          @ loop variant N - n;
+        /* the block starts as the bias broadcast over rows, then sgemm adds inp·W */
+        /*@ loop invariant n0 <= n <= n1;
+          @ loop assigns n, out[n0*OC .. n1*OC-1];
+          @ loop variant n1 - n;
           @*/
-        for (int n = 0; n < N; n++) {
-            /*@ loop invariant 0 <= o <= OC;
-              @ loop assigns o, out[n*OC .. n*OC + OC-1];
-              @ loop variant OC - o;
+        for (int n = n0; n < n1; n++) {
+            float *row = out + lnf_block_row_offset(n, n0, n1, N, OC);
+            /*@ loop invariant o0 <= o <= o1;
+              @ loop assigns o, row[o0 .. o1-1];
+              @ loop variant o1 - o;
               @*/
-            for (int o = 0; o < OC; o++) {
-                out[n * OC + o] = bias[o];
+            for (int o = o0; o < o1; o++) {
+                row[o] = bias[o];
             }
         }
         beta = 1.0f;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C,
-                1.0f, inp, C, weight, C, beta, out, OC);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n1 - n0, o1 - o0, C,
+                1.0f, inp + lnf_row_offset(n0, N, C), C, weight + lnf_row_offset(o0, OC, C), C,
+                beta, y, OC);
 }
 
-void matmul_backward(float *dinp, float *dweight, float *dbias,
-                     const float *dout, const float *inp, const float *weight,
-                     int N, int C, int OC)
+void matmul_backward_dinp_block(float *dinp, const float *dout, const float *weight,
+                                int N, int C, int OC, int n0, int n1, int c0, int c1)
 {
-    /* dinp[N,C] += dout[N,OC] · weight[OC,C] */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC,
-                1.0f, dout, OC, weight, C, 1.0f, dinp, C);
-    /* dweight[OC,C] += doutᵀ · inp */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N,
-                1.0f, dout, OC, inp, C, 1.0f, dweight, C);
-    if (dbias != 0) {
-        /*@ loop invariant 0 <= n <= N;
-          @ loop assigns n, dbias[0 .. OC-1];
-          @ loop variant N - n;
-          @*/
-        for (int n = 0; n < N; n++) {
-            /*@ loop invariant 0 <= o <= OC;
-              @ loop assigns o, dbias[0 .. OC-1];
-              @ loop variant OC - o;
-              @*/
-            for (int o = 0; o < OC; o++) {
-                dbias[o] += dout[n * OC + o];
-            }
-        }
-    }
+    /* dinp[n0:n1, c0:c1] += dout[n0:n1, :] · weight[:, c0:c1] */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n1 - n0, c1 - c0, OC,
+                1.0f, dout + lnf_row_offset(n0, N, OC), OC, weight + c0, C,
+                1.0f, dinp + lnf_row_offset(n0, N, C) + c0, C);
+}
+
+void matmul_backward_dweight_block(float *dweight, const float *dout, const float *inp,
+                                   int N, int C, int OC, int o0, int o1, int c0, int c1)
+{
+    /* dweight[o0:o1, c0:c1] += dout[:, o0:o1]ᵀ · inp[:, c0:c1] */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, c1 - c0, N,
+                1.0f, dout + o0, OC, inp + c0, C,
+                1.0f, dweight + lnf_row_offset(o0, OC, C) + c0, C);
 }
 
 const char *matmul_backend(void) { return LNFREE_BLAS_NAME; }
 
 #else
 
+void matmul_forward_block(float *out, const float *inp, const float *weight,
+                          const float *bias, int N, int C, int OC,
+                          int n0, int n1, int o0, int o1)
+{
+    /*@ loop invariant n0 <= n <= n1;
+      @ loop assigns n, out[n0*OC .. n1*OC-1];
+      @ loop variant n1 - n;
+      @*/
+    for (int n = n0; n < n1; n++) {
+        const float *x = inp + lnf_row_offset(n, N, C);
+        float *y = out + lnf_block_row_offset(n, n0, n1, N, OC);
+        /*@ loop invariant o0 <= o <= o1;
+          @ loop assigns o, y[o0 .. o1-1];
+          @ loop variant o1 - o;
+          @*/
+        for (int o = o0; o < o1; o++) {
+            const float *w = weight + lnf_row_offset(o, OC, C);
+            float acc = bias != 0 ? bias[o] : 0.0f;
+            /*@ loop invariant 0 <= c <= C;
+              @ loop assigns c, acc;
+              @ loop variant C - c;
+              @*/
+            for (int c = 0; c < C; c++) {
+                acc += x[c] * w[c];
+            }
+            y[o] = acc;
+        }
+    }
+}
+
+void matmul_backward_dinp_block(float *dinp, const float *dout, const float *weight,
+                                int N, int C, int OC, int n0, int n1, int c0, int c1)
+{
+    /*@ loop invariant n0 <= n <= n1;
+      @ loop assigns n, dinp[n0*C .. n1*C-1];
+      @ loop variant n1 - n;
+      @*/
+    for (int n = n0; n < n1; n++) {
+        float *dx = dinp + lnf_block_row_offset(n, n0, n1, N, C);
+        const float *g = dout + lnf_row_offset(n, N, OC);
+        /*@ loop invariant c0 <= c <= c1;
+          @ loop assigns c, dx[c0 .. c1-1];
+          @ loop variant c1 - c;
+          @*/
+        for (int c = c0; c < c1; c++) {
+            float acc = 0.0f;
+            /*@ loop invariant 0 <= o <= OC;
+              @ loop assigns o, acc;
+              @ loop variant OC - o;
+              @*/
+            for (int o = 0; o < OC; o++) {
+                acc += g[o] * weight[lnf_row_offset(o, OC, C) + c];
+            }
+            dx[c] += acc;
+        }
+    }
+}
+
+void matmul_backward_dweight_block(float *dweight, const float *dout, const float *inp,
+                                   int N, int C, int OC, int o0, int o1, int c0, int c1)
+{
+    /*@ loop invariant o0 <= o <= o1;
+      @ loop assigns o, dweight[o0*C .. o1*C-1];
+      @ loop variant o1 - o;
+      @*/
+    for (int o = o0; o < o1; o++) {
+        float *dw = dweight + lnf_block_row_offset(o, o0, o1, OC, C);
+        /*@ loop invariant c0 <= c <= c1;
+          @ loop assigns c, dw[c0 .. c1-1];
+          @ loop variant c1 - c;
+          @*/
+        for (int c = c0; c < c1; c++) {
+            float acc = 0.0f;
+            /*@ loop invariant 0 <= n <= N;
+              @ loop assigns n, acc;
+              @ loop variant N - n;
+              @*/
+            for (int n = 0; n < N; n++) {
+                acc += dout[lnf_row_offset(n, N, OC) + o] * inp[lnf_row_offset(n, N, C) + c];
+            }
+            dw[c] += acc;
+        }
+    }
+}
+
+const char *matmul_backend(void) { return "none"; }
+
+#endif
+
 void matmul_forward(float *out, const float *inp, const float *weight,
                     const float *bias, int N, int C, int OC)
 {
-    matmul_forward_ref(out, inp, weight, bias, N, C, OC);
+    matmul_forward_block(out, inp, weight, bias, N, C, OC, 0, N, 0, OC);
 }
 
 void matmul_backward(float *dinp, float *dweight, float *dbias,
                      const float *dout, const float *inp, const float *weight,
                      int N, int C, int OC)
 {
-    matmul_backward_ref(dinp, dweight, dbias, dout, inp, weight, N, C, OC);
+    matmul_backward_dinp_block(dinp, dout, weight, N, C, OC, 0, N, 0, C);
+    matmul_backward_dweight_block(dweight, dout, inp, N, C, OC, 0, OC, 0, C);
+    if (dbias != 0) {
+        matmul_backward_dbias_block(dbias, dout, N, OC, 0, OC);
+    }
 }
-
-const char *matmul_backend(void) { return "none"; }
-
-#endif

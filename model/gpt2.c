@@ -395,19 +395,19 @@ int gpt2_forward(gpt2 *m, const int *inputs, const int *targets, int B, int T, l
             }
             v_in = a->ln1v;
         }
-        matmul_forward(a->q, a->ln1qk, w->qw, w->qb, N, C, C);
-        matmul_forward(a->k, a->ln1qk, w->kw, w->kb, N, C, C);
-        matmul_forward(a->v, v_in, w->vw, w->vb, N, C, C);
+        par_matmul_forward(a->q, a->ln1qk, w->qw, w->qb, N, C, C);
+        par_matmul_forward(a->k, a->ln1qk, w->kw, w->kb, N, C, C);
+        par_matmul_forward(a->v, v_in, w->vw, w->vb, N, C, C);
         par_attention_forward(a->atty, a->att, a->q, a->k, a->v, B, T, C, NH);
-        matmul_forward(m->proj, a->atty, w->attprojw, w->attprojb, N, C, C);
+        par_matmul_forward(m->proj, a->atty, w->attprojw, w->attprojb, N, C, C);
         par_residual_forward(a->res2, x, m->proj, N * C);
         if (site_forward(m, ln_site_index(&m->ln, l, SITE_LN2), a->res2, w->ln2w, w->ln2b,
                          a->ln2, a->ln2_mean, a->ln2_rstd, err) != 0) {
             return -1;
         }
-        matmul_forward(a->fch, a->ln2, w->fcw, w->fcb, N, C, 4 * C);
+        par_matmul_forward(a->fch, a->ln2, w->fcw, w->fcb, N, C, 4 * C);
         par_gelu_forward(a->fch_gelu, a->fch, N * 4 * C);
-        matmul_forward(m->proj, a->fch_gelu, w->fcprojw, w->fcprojb, N, 4 * C, C);
+        par_matmul_forward(m->proj, a->fch_gelu, w->fcprojw, w->fcprojb, N, 4 * C, C);
         par_residual_forward(a->res3, a->res2, m->proj, N * C);
         x = a->res3;
     }
@@ -415,7 +415,7 @@ int gpt2_forward(gpt2 *m, const int *inputs, const int *targets, int B, int T, l
                      m->lnf_mean, m->lnf_rstd, err) != 0) {
         return -1;
     }
-    matmul_forward(m->logits, m->lnf, unembedding(&m->p, c), m->p.lm_head_b, N, C, V);
+    par_matmul_forward(m->logits, m->lnf, unembedding(&m->p, c), m->p.lm_head_b, N, C, V);
     if (targets == NULL) {
         m->mean_loss = NAN;
         return 0;
@@ -489,7 +489,7 @@ void gpt2_backward(gpt2 *m, float loss_scale)
 
     par_crossentropy_backward(m->dlogits, m->logits, m->lse, m->targets, loss_scale, N, V);
     zero(m->dc, NC);
-    matmul_backward(m->dc, unembedding(&m->g, c), m->g.lm_head_b, m->dlogits, m->lnf,
+    par_matmul_backward(m->dc, unembedding(&m->g, c), m->g.lm_head_b, m->dlogits, m->lnf,
                     unembedding(&m->p, c), N, C, V);
     /* dres: gradient of the loss w.r.t. the residual stream, walked backward */
     zero(m->dres, NC);
@@ -507,18 +507,18 @@ void gpt2_backward(gpt2 *m, float loss_scale)
 
         /* MLP: res3 = res2 + c_proj(gelu(c_fc(ln2(res2)))); dres holds d res3 */
         zero(m->dfch_gelu, 4 * NC);
-        matmul_backward(m->dfch_gelu, g->fcprojw, g->fcprojb, m->dres, a->fch_gelu, w->fcprojw,
+        par_matmul_backward(m->dfch_gelu, g->fcprojw, g->fcprojb, m->dres, a->fch_gelu, w->fcprojw,
                         N, 4 * C, C);
         zero(m->dfch, 4 * NC);
         par_gelu_backward(m->dfch, a->fch, m->dfch_gelu, N * 4 * C);
         zero(m->dc, NC);
-        matmul_backward(m->dc, g->fcw, g->fcb, m->dfch, a->ln2, w->fcw, N, C, 4 * C);
+        par_matmul_backward(m->dc, g->fcw, g->fcb, m->dfch, a->ln2, w->fcw, N, C, 4 * C);
         site_backward(m, ln_site_index(&m->ln, l, SITE_LN2), m->dres, g->ln2w, g->ln2b, m->dc,
                       a->res2, w->ln2w, a->ln2_mean, a->ln2_rstd);
 
         /* attention: res2 = x + c_proj(attn(q, k, v)); dres now holds d res2 */
         zero(m->dc, NC);
-        matmul_backward(m->dc, g->attprojw, g->attprojb, m->dres, a->atty, w->attprojw, N, C, C);
+        par_matmul_backward(m->dc, g->attprojw, g->attprojb, m->dres, a->atty, w->attprojw, N, C, C);
         zero(m->dq, NC);
         zero(m->dk, NC);
         zero(m->dv, NC);
@@ -531,9 +531,9 @@ void gpt2_backward(gpt2 *m, float loss_scale)
         if (!shared) {
             zero(dln1v, NC);
         }
-        matmul_backward(dln1qk, g->qw, g->qb, m->dq, a->ln1qk, w->qw, N, C, C);
-        matmul_backward(dln1qk, g->kw, g->kb, m->dk, a->ln1qk, w->kw, N, C, C);
-        matmul_backward(dln1v, g->vw, g->vb, m->dv, shared ? a->ln1qk : a->ln1v, w->vw, N, C, C);
+        par_matmul_backward(dln1qk, g->qw, g->qb, m->dq, a->ln1qk, w->qw, N, C, C);
+        par_matmul_backward(dln1qk, g->kw, g->kb, m->dk, a->ln1qk, w->kw, N, C, C);
+        par_matmul_backward(dln1v, g->vw, g->vb, m->dv, shared ? a->ln1qk : a->ln1v, w->vw, N, C, C);
         site_backward(m, ln_site_index(&m->ln, l, SITE_LN1QK), m->dres, g->ln1w, g->ln1b, dln1qk,
                       x, w->ln1w, a->ln1qk_mean, a->ln1qk_rstd);
         if (!shared) {

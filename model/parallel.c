@@ -4,22 +4,68 @@
 #include "attention.h"
 #include "gelu.h"
 #include "layernorm.h"
+#include "matmul.h"
 #include "residual.h"
 #include "softmax.h"
 
-/* Where chunk k of [0, n) starts; chunk k is [chunk_start(n, k), chunk_start(n, k+1)). */
-static int chunk_start(int n, int k)
+/* Where piece k of [0, n) cut into `pieces` near-equal pieces starts. */
+static int piece_start(int n, int pieces, int k)
 {
-    int base = n / PAR_CHUNKS, extra = n % PAR_CHUNKS;
+    int base = n / pieces, extra = n % pieces;
     return k * base + (k < extra ? k : extra);
 }
 
+static int pieces_of(int n, int size) { return (n + size - 1) / size; }
+
 /* Runs the statement that follows once for each non-empty chunk [s, s+n) of
  * [0, N), the chunks spread over the OpenMP threads. */
-#define FOR_EACH_CHUNK(N, s, n)                                                               \
-    _Pragma("omp parallel for schedule(static)")                                             \
-    for (int chunk_k = 0; chunk_k < PAR_CHUNKS; chunk_k++)                                  \
-        for (int s = chunk_start(N, chunk_k), n = chunk_start(N, chunk_k + 1) - s; n > 0; n = 0)
+#define FOR_EACH_CHUNK(N, s, n)                                                  \
+    _Pragma("omp parallel for schedule(static)")                                \
+    for (int chunk_k = 0; chunk_k < PAR_CHUNKS; chunk_k++)                     \
+        for (int s = piece_start(N, PAR_CHUNKS, chunk_k),                      \
+                 n = piece_start(N, PAR_CHUNKS, chunk_k + 1) - s;              \
+             n > 0; n = 0)
+
+void par_matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
+                        int N, int C, int OC)
+{
+    int pr = pieces_of(N, PAR_MM_ROWS), pc = pieces_of(OC, PAR_MM_COLS);
+#pragma omp parallel for schedule(dynamic)
+    for (int t = 0; t < pr * pc; t++) {
+        int r = t / pc, c = t % pc;
+        matmul_forward_block(out, inp, weight, bias, N, C, OC, piece_start(N, pr, r),
+                             piece_start(N, pr, r + 1), piece_start(OC, pc, c),
+                             piece_start(OC, pc, c + 1));
+    }
+}
+
+/* One task list for the three independent products: dinp blocks [N × C],
+ * dweight blocks [OC × C], then dbias pieces [OC]. */
+void par_matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                         const float *inp, const float *weight, int N, int C, int OC)
+{
+    int nr = pieces_of(N, PAR_MM_ROWS), cc = pieces_of(C, PAR_MM_COLS);
+    int orows = pieces_of(OC, PAR_MM_ROWS), ob = dbias != NULL ? pieces_of(OC, PAR_MM_COLS) : 0;
+    int n_dinp = nr * cc, n_dweight = orows * cc;
+#pragma omp parallel for schedule(dynamic)
+    for (int t = 0; t < n_dinp + n_dweight + ob; t++) {
+        if (t < n_dinp) {
+            int r = t / cc, c = t % cc;
+            matmul_backward_dinp_block(dinp, dout, weight, N, C, OC, piece_start(N, nr, r),
+                                       piece_start(N, nr, r + 1), piece_start(C, cc, c),
+                                       piece_start(C, cc, c + 1));
+        } else if (t < n_dinp + n_dweight) {
+            int r = (t - n_dinp) / cc, c = (t - n_dinp) % cc;
+            matmul_backward_dweight_block(dweight, dout, inp, N, C, OC,
+                                          piece_start(OC, orows, r), piece_start(OC, orows, r + 1),
+                                          piece_start(C, cc, c), piece_start(C, cc, c + 1));
+        } else {
+            int k = t - n_dinp - n_dweight;
+            matmul_backward_dbias_block(dbias, dout, N, OC, piece_start(OC, ob, k),
+                                        piece_start(OC, ob, k + 1));
+        }
+    }
+}
 
 void par_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
                            const float *weight, const float *bias, float eps, int N, int C)

@@ -3,13 +3,24 @@
  * on the sizes only, never on the thread count, so every result is the same
  * bit for bit whatever OMP_NUM_THREADS is. Kernels stay sequential and proven;
  * parameter gradients that rows share are summed per chunk into `partial`
- * scratch and then added in chunk order. matmul is left to the BLAS threads. */
+ * scratch and then added in chunk order. matmul is split the same way into
+ * blocks of at most PAR_MM_ROWS × PAR_MM_COLS outputs, each computed by one
+ * single-threaded call (an sgemm inside a parallel region runs on the calling
+ * thread): OpenBLAS's own threaded sgemm would split the work by the thread
+ * count and round differently for each. */
 #ifndef LNFREE_MODEL_PARALLEL_H
 #define LNFREE_MODEL_PARALLEL_H
 
 #include <stdint.h>
 
 #define PAR_CHUNKS 16
+#define PAR_MM_ROWS 512
+#define PAR_MM_COLS 512
+
+void par_matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
+                        int N, int C, int OC);
+void par_matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                         const float *inp, const float *weight, int N, int C, int OC);
 
 void par_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
                            const float *weight, const float *bias, float eps, int N, int C);

@@ -312,6 +312,71 @@ START_TEST(test_blas_matches_reference)
 }
 END_TEST
 
+/* The block entry points (what kernels' parallel driver calls): a 2 × 3
+ * tiling of each product writes exactly its own outputs, and the tiles
+ * together give the whole product: within the BLAS bound of the reference,
+ * and bit for bit the reference loops' values in a build without a BLAS. */
+START_TEST(test_blocks_tile_the_product)
+{
+    const int N = 33, C = 77, OC = 51;
+    const int rows[3] = {0, 10, N}, ocols[4] = {0, 20, 21, OC}, ccols[4] = {0, 5, 40, C};
+    size_t ni = (size_t)N * C, nw = (size_t)C * OC, no = (size_t)N * OC;
+    gu_rng r;
+    gu_seed(&r, 17);
+    float *inp = gu_randn(&r, ni, 1.0, 0.3), *w = gu_randn(&r, nw, 0.1, 0.0);
+    float *bias = gu_randn(&r, (size_t)OC, 0.5, 0.0), *dout = gu_randn(&r, no, 1.0, 0.0);
+    float *o_ref = gu_filled(no, 0.0f), *o_blk = gu_filled(no, NAN);
+    matmul_forward_ref(o_ref, inp, w, bias, N, C, OC);
+    float *di_ref = gu_filled(ni, 0.5f), *dw_ref = gu_filled(nw, 0.5f), *db_ref = gu_filled(OC, 0.5f);
+    float *di_blk = gu_filled(ni, 0.5f), *dw_blk = gu_filled(nw, 0.5f), *db_blk = gu_filled(OC, 0.5f);
+    matmul_backward_ref(di_ref, dw_ref, db_ref, dout, inp, w, N, C, OC);
+    for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 3; j++) {
+            matmul_forward_block(o_blk, inp, w, bias, N, C, OC, rows[i], rows[i + 1], ocols[j],
+                                 ocols[j + 1]);
+            matmul_backward_dinp_block(di_blk, dout, w, N, C, OC, rows[i], rows[i + 1], ccols[j],
+                                       ccols[j + 1]);
+        }
+    }
+    const int orows[3] = {0, 30, OC};
+    for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 3; j++) {
+            matmul_backward_dweight_block(dw_blk, dout, inp, N, C, OC, orows[i], orows[i + 1],
+                                          ccols[j], ccols[j + 1]);
+        }
+    }
+    for (int j = 0; j < 3; j++) {
+        matmul_backward_dbias_block(db_blk, dout, N, OC, ocols[j], ocols[j + 1]);
+    }
+    int exact = strcmp(matmul_backend(), "none") == 0;
+    /* every output written exactly once: none is left NaN, none doubly accumulated */
+    const float *got[4] = {o_blk, di_blk, dw_blk, db_blk}, *ref[4] = {o_ref, di_ref, dw_ref, db_ref};
+    const size_t n[4] = {no, ni, nw, (size_t)OC};
+    const char *what[4] = {"forward", "dinp", "dweight", "dbias"};
+    for (int k = 0; k < 4; k++) {
+        if (exact) {
+            ck_assert_msg(memcmp(got[k], ref[k], n[k] * sizeof(float)) == 0,
+                          "%s: the blocks differ from the reference loops", what[k]);
+        } else {
+            /* the reduction lengths are at most 77: 1e-5 of the unit scale (MATMUL_TOL) */
+            gu_assert_close(gu_fmt("blocks %s", what[k]), got[k], ref[k], n[k], MATMUL_TOL, 1.0);
+        }
+    }
+    free(inp);
+    free(w);
+    free(bias);
+    free(dout);
+    free(o_ref);
+    free(o_blk);
+    free(di_ref);
+    free(dw_ref);
+    free(db_ref);
+    free(di_blk);
+    free(dw_blk);
+    free(db_blk);
+}
+END_TEST
+
 START_TEST(test_backend_name)
 {
     const char *b = matmul_backend();
@@ -334,6 +399,7 @@ int main(void)
     tcase_add_loop_test(tc, test_golden_backward_accumulates, 0, 2);
     tcase_add_loop_test(tc, test_finite_differences, 0, 2);
     tcase_add_test(tc, test_blas_matches_reference);
+    tcase_add_test(tc, test_blocks_tile_the_product);
     tcase_add_test(tc, test_backend_name);
     suite_add_tcase(s, tc);
     return gu_run(s);

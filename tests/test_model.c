@@ -22,9 +22,8 @@ static char tmpdir[256];
 
 static const char *tmp(const char *name) { return gu_fmt("%s/%s", tmpdir, name); }
 
-/* ‖got − ref‖₂ ≤ rtol·‖ref‖₂ + atol. atol = 1e-9 only matters for tensors whose
- * exact gradient is zero (the key bias: softmax ignores a constant added to
- * every score), where both sides are round-off of size ~1e-11. */
+/* ‖got − ref‖₂ ≤ rtol·‖ref‖₂ + atol. atol = 1e-9 only matters for a tensor
+ * whose exact value is zero, where float32 leaves round-off of size ~1e-11. */
 static void assert_rel_l2(const char *label, const float *got, const float *ref, size_t n,
                           double rtol, double atol)
 {
@@ -49,8 +48,17 @@ static float *read_all(const st_file *f, const st_tensor *t)
 }
 
 /* Every tensor of `expected` whose name starts with one of the prefixes must be
- * in `got` with the same shape and match: logits by max|Δ| ≤ 1e-4 (the issue's
- * bound; measured 2.4e-7), the rest by relative L2 ≤ 1e-4 (measured ≤ 4e-5). */
+ * in `got` with the same shape and match the float64 reference (rounded once
+ * to float32 by golden/gpt2_reference.py):
+ * - logits by max|Δ| ≤ 1e-5 (measured ≤ 4.8e-7: float32 round-off through two
+ *   layers, logits of size ~1);
+ * - loss, gradients, the trajectory's losses, grad norms and parameters by
+ *   relative L2 ≤ 1e-5 (measured ≤ 2.9e-7 for gradients, ≤ 1.1e-6 for
+ *   parameters after 3 AdamW steps);
+ * - except param.h.*.attn.c_attn.bias, ≤ 1e-4 (measured ≤ 4.5e-5): its key
+ *   slice has an exactly zero gradient, which the reference keeps at 0 while
+ *   float32 leaves round-off noise (~1e-11) that AdamW's m/(√v + ε) turns into
+ *   moves of up to ~1e-6 per step (measured 4.5e-6 after 3 steps). */
 static void compare_outputs_n(const char *state, const char *got_path, const char *const *prefixes,
                               int n_prefixes, int expected_count)
 {
@@ -81,9 +89,11 @@ static void compare_outputs_n(const char *state, const char *got_path, const cha
         float *gv = read_all(&got, g), *ev = read_all(&exp, e);
         const char *label = gu_fmt("%s %s", state, e->name);
         if (strcmp(e->name, "logits") == 0) {
-            gu_assert_close(label, gv, ev, e->numel, 1e-4, 1.0);
+            gu_assert_close(label, gv, ev, e->numel, 1e-5, 1.0);
         } else {
-            assert_rel_l2(label, gv, ev, e->numel, 1e-4, 1e-9);
+            int key_bias_noise = strncmp(e->name, "param.", 6) == 0 &&
+                                 strstr(e->name, "attn.c_attn.bias") != NULL;
+            assert_rel_l2(label, gv, ev, e->numel, key_bias_noise ? 1e-4 : 1e-5, 1e-9);
         }
         free(gv);
         free(ev);

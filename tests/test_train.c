@@ -1,11 +1,13 @@
 /* test_train: the training loop on the golden tiny GPT-2 (V = 97) and random
  * token files: a run of 2N steps equals N steps plus a resumed N bit for bit
- * (with LN sites frozen on both sides of the break); a diverging run stops
+ * (with LN sites frozen on both sides of the break); 1 and 2 threads give
+ * the same checkpoint at a size where OpenBLAS would thread; a diverging run stops
  * with an error and keeps its last good checkpoint; SIGKILL while checkpoints
  * are being written never leaves an unreadable one. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <math.h>
+#include <omp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +36,25 @@ static int write_tokens(const char *dir, size_t n)
     gu_seed(&r, 7);
     for (size_t i = 0; i < n; i++) {
         ids[i] = (uint16_t)(gu_uniform(&r) < 0.05 ? 96 : (int)(gu_uniform(&r) * 96));
+    }
+    int rc = ensure_dir(dir, &err) || write_file_atomic(gu_fmt("%s/train.bin", dir), ids, n * 2, &err) ||
+             write_file_atomic(gu_fmt("%s/val.bin", dir), ids, n / 4 * 2, &err);
+    if (rc != 0) {
+        fprintf(stderr, "test_train: %s\n", err.msg);
+    }
+    free(ids);
+    return rc;
+}
+
+/* DIR/train.bin and DIR/val.bin of random ids below GPT-2's 50257. */
+static int write_gpt2_tokens(const char *dir, size_t n)
+{
+    lnf_error err;
+    uint16_t *ids = malloc(n * sizeof *ids);
+    gu_rng r;
+    gu_seed(&r, 11);
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = (uint16_t)(gu_uniform(&r) * 50257);
     }
     int rc = ensure_dir(dir, &err) || write_file_atomic(gu_fmt("%s/train.bin", dir), ids, n * 2, &err) ||
              write_file_atomic(gu_fmt("%s/val.bin", dir), ids, n / 4 * 2, &err);
@@ -145,6 +166,47 @@ START_TEST(test_resume_is_bit_exact)
 }
 END_TEST
 
+/* gpt2-tiny (C = 64, V = 50257) at B = 2, T = 32: the unembedding's products
+ * have M·N·K = 64·64·50257 ≈ 2e8, far above the 2.6e5 past which OpenBLAS
+ * splits an sgemm over its threads by their number (and rounds differently
+ * for each), so this catches any matmul that leaves the size-determined
+ * blocks of model/parallel.c. Measured: a whole-matrix sgemm in the forward
+ * unembedding changes the result under OpenBLAS's Haswell and Zen kernels,
+ * not under SkylakeX or Cooperlake; in the backward under every one: CTest
+ * runs this case again with OPENBLAS_CORETYPE=Haswell. */
+static void train_with_threads(const char *out, int threads)
+{
+    train_options o = train_defaults();
+    o.init_config = "gpt2-tiny";
+    o.data_dir = tmp("data50k");
+    o.out_dir = out;
+    o.B = 2;
+    o.T = 32;
+    o.steps = 3;
+    o.warmup = 1;
+    o.val_every = 3;
+    o.val_batches = 1;
+    omp_set_num_threads(threads);
+    train_result res;
+    lnf_error err;
+    ck_assert_msg(train_run(&o, &res, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(res.steps_done, 3);
+}
+
+START_TEST(test_thread_count_changes_nothing)
+{
+    char one[512], two[512];
+    snprintf(one, sizeof one, "%s", tmp("threads1"));
+    snprintf(two, sizeof two, "%s", tmp("threads2"));
+    train_with_threads(one, 1);
+    train_with_threads(two, 2);
+    assert_same_file(gu_fmt("%s/model/model.safetensors", one),
+                     gu_fmt("%s/model/model.safetensors", two));
+    assert_same_file(gu_fmt("%s/model/optimizer.safetensors", one),
+                     gu_fmt("%s/model/optimizer.safetensors", two));
+}
+END_TEST
+
 START_TEST(test_schedule_must_fit_the_budget)
 {
     train_options o = tiny_run(tmp("too_short"));
@@ -241,7 +303,12 @@ int main(void)
     tcase_add_test(tc, test_divergence_keeps_last_good_checkpoint);
     tcase_add_test(tc, test_sigkill_never_damages_a_checkpoint);
     suite_add_tcase(s, tc);
-    if (write_tokens(tmp("data"), 4000) != 0) {
+    /* its own case, so that CTest can run it again under other OpenBLAS kernels */
+    TCase *threads = tcase_create("threads");
+    tcase_set_timeout(threads, 120);
+    tcase_add_test(threads, test_thread_count_changes_nothing);
+    suite_add_tcase(s, threads);
+    if (write_tokens(tmp("data"), 4000) != 0 || write_gpt2_tokens(tmp("data50k"), 4000) != 0) {
         return 1;
     }
     return gu_run(s);

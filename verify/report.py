@@ -22,7 +22,7 @@ WP_UNITS = [
     ("layernorm", "layernorm.c"),
     ("matmul", "matmul.c"),
     ("matmul_blas-cblas", "matmul_blas.c with LNFREE_HAVE_CBLAS (cblas_sgemm contract assumed)"),
-    ("matmul_blas-none", "matmul_blas.c without BLAS (calls the _ref loops)"),
+    ("matmul_blas-none", "matmul_blas.c without BLAS (the blocks as plain loops, in the _ref order)"),
     ("residual", "residual.c"),
     ("softmax", "softmax.c"),
 ]
