@@ -12,14 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "blas_env.h"
+#include "base/blas_env.h"
+#include "base/clock.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -66,10 +61,10 @@ int main(int argc, char **argv)
         enum CBLAS_TRANSPOSE opb = tb == 't' ? CblasTrans : CblasNoTrans;
         int lda = ta == 't' ? M : K, ldb = tb == 't' ? K : N;
         for (int r = -1; r < reps; r++) {
-            double t0 = now();
+            double t0 = lnf_now();
             cblas_sgemm(CblasRowMajor, opa, opb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, N);
             if (r >= 0) {
-                t[r] = now() - t0;
+                t[r] = lnf_now() - t0;
             }
         }
         qsort(t, (size_t)reps, sizeof(double), cmp_double);

@@ -10,16 +10,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-#include "blas_env.h"
-#include "gpt2.h"
-#include "rng.h"
+#include "base/blas_env.h"
+#include "base/clock.h"
+#include "model/gpt2.h"
+#include "model/optim.h"
+#include "base/rng.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -59,23 +55,20 @@ int main(int argc, char **argv)
         x[i] = (int)(rng_next(&rng) % (uint64_t)cfg.vocab_size);
         y[i] = (int)(rng_next(&rng) % (uint64_t)cfg.vocab_size);
     }
-    adamw_settings adam = {.lr = 6e-4f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f,
-                           .weight_decay = 0.1f};
+    optim_settings optim = optim_defaults();
     double *times = calloc((size_t)steps, sizeof(double));
     float loss = 0.0f;
     for (int s = 0; s < warmup + steps; s++) {
-        double t0 = now();
+        double t0 = lnf_now();
         if (gpt2_forward(&m, x, y, B, T, &err) != 0) {
             fprintf(stderr, "bench_train: %s\n", err.msg);
             return 1;
         }
         gpt2_zero_grad(&m);
         gpt2_backward(&m, 1.0f / (float)(B * T));
-        double norm = gpt2_grad_norm(&m);
-        gpt2_scale_grads(&m, norm > 1.0 ? (float)(1.0 / (norm + 1e-6)) : 1.0f);
-        gpt2_adamw_step(&m, &adam, &err);
+        optim_step(&m, &optim, optim.adam.lr, optim_grad_norm(&m), &err);
         if (s >= warmup) {
-            times[s - warmup] = now() - t0;
+            times[s - warmup] = lnf_now() - t0;
         }
         loss = m.mean_loss;
     }

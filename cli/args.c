@@ -1,8 +1,9 @@
-#include "args.h"
+#include "cli/args.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int arg_int(const char *cmd, const char *opt, const char *text, int min, int *out)
 {
@@ -41,4 +42,41 @@ int arg_u64(const char *cmd, const char *opt, const char *text, uint64_t *out)
     }
     *out = v;
     return 0;
+}
+
+int arg_model_config(const char *cmd, const char *opt, const char *text, gpt2_config *out)
+{
+    lnf_error err;
+    size_t n = strlen(text);
+    int is_file = strchr(text, '/') != NULL || (n > 5 && strcmp(text + n - 5, ".json") == 0);
+    if ((is_file ? config_load(out, text, &err) : config_preset(out, text, &err)) != 0) {
+        fprintf(stderr, "lnfree %s: --%s: %s\n", cmd, opt, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int arg_site_kinds(const char *cmd, const char *opt, const char *text, int kinds[SITE_KINDS])
+{
+    memset(kinds, 0, SITE_KINDS * sizeof *kinds);
+    const char *p = text;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        int found = 0;
+        for (int k = 0; k < SITE_KINDS; k++) {
+            const char *name = ln_site_kind_name((site_kind)k);
+            if (strlen(name) == len && strncmp(p, name, len) == 0) {
+                kinds[k] = found = 1;
+            }
+        }
+        if (!found) {
+            fprintf(stderr, "lnfree %s: --%s: '%.*s' is not one of ln1qk, ln1v, ln2, lnf\n", cmd,
+                    opt, (int)len, p);
+            return -1;
+        }
+        if (p[len] == '\0') {
+            return 0;
+        }
+        p += len + 1;
+    }
 }

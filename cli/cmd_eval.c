@@ -1,11 +1,12 @@
 /* lnfree eval: cross-entropy of a model on a token file (model/eval.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
-#include "args.h"
-#include "checkpoint.h"
-#include "commands.h"
-#include "eval.h"
+#include <stdlib.h>
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "model/eval.h"
 
 static void usage(FILE *out)
 {
@@ -21,8 +22,9 @@ static void usage(FILE *out)
             "  --json            print one JSON object instead of text\n");
 }
 
-int cmd_eval(int argc, char **argv)
+int cmd_eval(int argc, char **argv, const dist_ctx *dist)
 {
+    (void)dist; /* one process */
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},      {"data", required_argument, 0, 'd'},
         {"seq-len", required_argument, 0, 'T'},    {"max-tokens", required_argument, 0, 'n'},
@@ -49,34 +51,28 @@ int cmd_eval(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    gpt2 m;
-    token_file f = {0};
     lnf_error err;
     eval_result r;
-    int rc = checkpoint_load(&m, model, &err);
-    if (rc == 0) {
-        if (T == 0) {
-            T = m.cfg.n_positions;
-        }
-        rc = tokens_open(&f, data, TOKENS_AUTO, m.cfg.vocab_size, &err);
-        if (rc == 0) {
-            rc = eval_tokens(&m, &f, T, (long long)max_tokens, &r, &err);
-        }
-        gpt2_free(&m);
-    }
-    tokens_close(&f);
-    if (rc != 0) {
+    if (eval_model_dir(model, data, T, (long long)max_tokens, &r, &err) != 0) {
         fprintf(stderr, "lnfree eval: %s\n", err.msg);
         return 1;
     }
     if (json) {
-        printf("{\"model\": \"%s\", \"data\": \"%s\", \"seq_len\": %d, \"tokens\": %lld, "
-               "\"chunks\": %d, \"ce\": %.6f, \"median\": %.6f, \"p999\": %.6f}\n", model, data, T,
-               r.tokens, r.chunks, r.mean, r.median, r.p999);
+        json_t *o = eval_result_json(&r);
+        json_object_set_new(o, "model", json_string(model));
+        json_object_set_new(o, "data", json_string(data));
+        char *text = json_dumps(o, JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+        json_decref(o);
+        if (text == NULL) {
+            fprintf(stderr, "lnfree eval: cannot serialise the result\n");
+            return 1;
+        }
+        printf("%s\n", text);
+        free(text);
     } else {
         printf("%s on %s: %lld tokens in %d chunks of %d\n  cross-entropy %.4f nats/token, "
-               "median %.4f, 99.9th percentile %.4f\n", model, data, r.tokens, r.chunks, T, r.mean,
-               r.median, r.p999);
+               "median %.4f, 99.9th percentile %.4f\n", model, data, r.tokens, r.chunks,
+               r.seq_len, r.mean, r.median, r.p999);
     }
     return 0;
 }

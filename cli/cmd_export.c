@@ -3,9 +3,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "checkpoint.h"
-#include "commands.h"
-#include "export.h"
+#include "model/checkpoint.h"
+#include "cli/commands.h"
+#include "model/export.h"
 
 static void usage(FILE *out)
 {
@@ -21,8 +21,9 @@ static void usage(FILE *out)
             "Both are read back by lnfree probe and lnfree eval.\n");
 }
 
-int cmd_export(int argc, char **argv)
+int cmd_export(int argc, char **argv, const dist_ctx *dist)
 {
+    (void)dist; /* one process */
     static const struct option opts[] = {{"model", required_argument, 0, 'm'},
                                          {"format", required_argument, 0, 'f'},
                                          {"out", required_argument, 0, 'o'},

@@ -3,9 +3,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "args.h"
-#include "checkpoint.h"
-#include "commands.h"
+#include "cli/args.h"
+#include "model/checkpoint.h"
+#include "cli/commands.h"
 
 static void usage(FILE *out)
 {
@@ -22,8 +22,9 @@ static void usage(FILE *out)
             config_preset_names());
 }
 
-int cmd_init(int argc, char **argv)
+int cmd_init(int argc, char **argv, const dist_ctx *dist)
 {
+    (void)dist; /* one process */
     static const struct option opts[] = {
         {"config", required_argument, 0, 'c'}, {"out", required_argument, 0, 'o'},
         {"seed", required_argument, 0, 's'},   {"help", no_argument, 0, 'h'},
@@ -50,9 +51,7 @@ int cmd_init(int argc, char **argv)
     }
     gpt2_config cfg;
     lnf_error err;
-    int from_file = strchr(config, '/') != NULL || strstr(config, ".json") != NULL;
-    if ((from_file ? config_load(&cfg, config, &err) : config_preset(&cfg, config, &err)) != 0) {
-        fprintf(stderr, "lnfree init: %s\n", err.msg);
+    if (arg_model_config("init", "config", config, &cfg) != 0) {
         return 1;
     }
     gpt2 m;

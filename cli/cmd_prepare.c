@@ -1,11 +1,11 @@
-/* lnfree prepare: text files or the Brown corpus → train.bin, val.bin (see model/prepare.h). */
+/* lnfree prepare: text files or the Brown corpus → train.bin, val.bin (see data/prepare.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "args.h"
-#include "commands.h"
-#include "prepare.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "data/prepare.h"
 
 static void usage(FILE *out)
 {
@@ -32,8 +32,9 @@ static void usage(FILE *out)
             "                  F of the tokens so far\n");
 }
 
-int cmd_prepare(int argc, char **argv)
+int cmd_prepare(int argc, char **argv, const dist_ctx *dist)
 {
+    (void)dist; /* one process */
     static const struct option opts[] = {
         {"text", required_argument, 0, 'x'},         {"tokenizer", required_argument, 0, 't'},
         {"out", required_argument, 0, 'o'},          {"val-fraction", required_argument, 0, 'v'},

@@ -1,10 +1,10 @@
-/* lnfree probe: the conformance interface (see model/probe.h). */
+/* lnfree probe: the conformance interface (see apps/probe.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <stdio.h>
-#include "args.h"
-#include "commands.h"
-#include "probe.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "apps/probe.h"
 
 static void usage(FILE *out)
 {
@@ -23,8 +23,9 @@ static void usage(FILE *out)
             "eps 1e-8, clip 1.0.\n");
 }
 
-int cmd_probe(int argc, char **argv)
+int cmd_probe(int argc, char **argv, const dist_ctx *dist)
 {
+    (void)dist; /* one process */
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'}, {"batch", required_argument, 0, 'b'},
         {"out", required_argument, 0, 'o'},   {"steps", required_argument, 0, 'n'},
@@ -41,12 +42,12 @@ int cmd_probe(int argc, char **argv)
         case 'b': batch = optarg; break;
         case 'o': out = optarg; break;
         case 'n': bad |= arg_int("probe", "steps", optarg, 1, &o.steps); break;
-        case 'l': bad |= arg_float("probe", "lr", optarg, &o.adam.lr); break;
-        case 'w': bad |= arg_float("probe", "weight-decay", optarg, &o.adam.weight_decay); break;
-        case '1': bad |= arg_float("probe", "beta1", optarg, &o.adam.beta1); break;
-        case '2': bad |= arg_float("probe", "beta2", optarg, &o.adam.beta2); break;
-        case 'e': bad |= arg_float("probe", "eps", optarg, &o.adam.eps); break;
-        case 'c': bad |= arg_float("probe", "clip", optarg, &o.clip); break;
+        case 'l': bad |= arg_float("probe", "lr", optarg, &o.optim.adam.lr); break;
+        case 'w': bad |= arg_float("probe", "weight-decay", optarg, &o.optim.adam.weight_decay); break;
+        case '1': bad |= arg_float("probe", "beta1", optarg, &o.optim.adam.beta1); break;
+        case '2': bad |= arg_float("probe", "beta2", optarg, &o.optim.adam.beta2); break;
+        case 'e': bad |= arg_float("probe", "eps", optarg, &o.optim.adam.eps); break;
+        case 'c': bad |= arg_float("probe", "clip", optarg, &o.optim.clip); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

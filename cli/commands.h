@@ -1,16 +1,25 @@
-/* The subcommands of the lnfree executable; each returns the process exit code. */
+/* The subcommands of the lnfree executable; each returns the process exit
+ * code. dist: the ranks of an mpirun job (rank 0 of 1 when run alone); only
+ * train and remove-ln use more than one. */
 #ifndef LNFREE_CLI_COMMANDS_H
 #define LNFREE_CLI_COMMANDS_H
 
-int cmd_init(int argc, char **argv);
-int cmd_probe(int argc, char **argv);
-int cmd_encode(int argc, char **argv);
-int cmd_decode(int argc, char **argv);
-int cmd_prepare(int argc, char **argv);
-int cmd_demo(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_train(int argc, char **argv);
-int cmd_remove_ln(int argc, char **argv);
+#include "train/dist.h"
+#include "train/train.h"
+
+int cmd_init(int argc, char **argv, const dist_ctx *dist);
+int cmd_probe(int argc, char **argv, const dist_ctx *dist);
+int cmd_encode(int argc, char **argv, const dist_ctx *dist);
+int cmd_decode(int argc, char **argv, const dist_ctx *dist);
+int cmd_prepare(int argc, char **argv, const dist_ctx *dist);
+int cmd_demo(int argc, char **argv, const dist_ctx *dist);
+int cmd_eval(int argc, char **argv, const dist_ctx *dist);
+int cmd_export(int argc, char **argv, const dist_ctx *dist);
+int cmd_train(int argc, char **argv, const dist_ctx *dist);
+int cmd_remove_ln(int argc, char **argv, const dist_ctx *dist);
+
+/* The live progress line on stderr ("\rstep N/M  loss ..."): train's
+ * progress callback, for train, remove-ln and demo. */
+void progress_line(const train_progress *p, void *ctx);
 
 #endif

@@ -1,13 +1,14 @@
 /* lnfree: command-line entry point; dispatches to the subcommands. */
 #include <stdio.h>
 #include <string.h>
-#include "blas_env.h"
-#include "commands.h"
-#include "matmul.h"
+#include "base/blas_env.h"
+#include "cli/commands.h"
+#include "train/dist.h"
+#include "kernels/matmul.h"
 
 static const struct {
     const char *name;
-    int (*run)(int argc, char **argv);
+    int (*run)(int argc, char **argv, const dist_ctx *dist);
     const char *summary;
 } commands[] = {
     {"demo", cmd_demo, "the whole pipeline end to end on embedded defaults"},
@@ -46,13 +47,22 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0) {
         const char *core = blas_core_in_use();
-        printf("lnfree %s (matmul: %s%s%s)\n", LNFREE_VERSION, matmul_backend(),
-               core != NULL ? ", OpenBLAS core " : "", core != NULL ? core : "");
+        printf("lnfree %s (matmul: %s%s%s; data parallel: %s)\n", LNFREE_VERSION,
+               matmul_backend(), core != NULL ? ", OpenBLAS core " : "", core != NULL ? core : "",
+               dist_backend());
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) == 0) {
-            return commands[i].run(argc - 1, argv + 1);
+            dist_ctx dist;
+            lnf_error err;
+            if (dist_init(&dist, &argc, &argv, &err) != 0) {
+                fprintf(stderr, "lnfree: %s\n", err.msg);
+                return 1;
+            }
+            int rc = commands[i].run(argc - 1, argv + 1, &dist);
+            dist_finalize(&dist);
+            return rc;
         }
     }
     fprintf(stderr, "lnfree: unknown command '%s' (see lnfree --help)\n", argv[1]);

@@ -11,9 +11,9 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include "config.h"
-#include "fuzz_util.h"
-#include "gpt2.h"
+#include "model/config.h"
+#include "fuzz/fuzz_util.h"
+#include "model/gpt2.h"
 
 /* The parameter count of gpt2.c's layout, in double: fields up to 2^30
  * would overflow any integer type in C², and ~1e-16 relative error does not

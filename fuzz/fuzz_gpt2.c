@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fuzz_util.h"
-#include "gpt2.h"
+#include "fuzz/fuzz_util.h"
+#include "model/gpt2.h"
 
 #define FZ_GPT2_MAX_ABS_WEIGHT 1.0f
 #define FZ_GPT2_V 64

@@ -14,11 +14,11 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
-#include "adamw.h"
-#include "attention.h"
-#include "fuzz_util.h"
-#include "gelu.h"
-#include "softmax.h"
+#include "kernels/adamw.h"
+#include "kernels/attention.h"
+#include "fuzz/fuzz_util.h"
+#include "kernels/gelu.h"
+#include "kernels/softmax.h"
 
 #define GELU_MAX_ABS_X 1e4f
 #define GELU_MAX_ABS_DOUT 1e4f
@@ -187,18 +187,18 @@ static void fuzz_adamw(fz_reader *r)
     int step = fz_chance(r, 128) ? fz_int(r, 1, 1000000) : fz_int(r, 1, 100);
     float max_norm = fz_log_uniform(r, 1e-6f, 1e6f);
 
-    double ss = sum_of_squares(g, n);
+    double ss = adamw_sum_of_squares(g, n);
     if (!(ss >= 0.0) || !isfinite(ss)) {
-        fz_finding("sum_of_squares = %g", ss);
+        fz_finding("adamw_sum_of_squares = %g", ss);
     }
-    float coef = clip_coefficient(sqrt(ss), max_norm);
+    float coef = adamw_clip_coefficient(sqrt(ss), max_norm);
     if (!(coef > 0.0f && coef <= 1.0f)) {
-        fz_finding("clip_coefficient(%g, %g) = %g is outside (0, 1]", sqrt(ss), (double)max_norm,
+        fz_finding("adamw_clip_coefficient(%g, %g) = %g is outside (0, 1]", sqrt(ss), (double)max_norm,
                    (double)coef);
     }
-    scale_in_place(g, n, coef);
+    adamw_scale_in_place(g, n, coef);
     fz_require_finite(g, (size_t)n, "clipped gradient");
-    adamw_update(p, g, m, v, n, lr, b1, b2, eps, wd, step);
+    adamw_update(p, g, m, v, n, &(adamw_settings){lr, b1, b2, eps, wd}, step);
     fz_require_finite(p, (size_t)n, "adamw param");
     fz_require_finite(m, (size_t)n, "adamw m");
     fz_require_finite(v, (size_t)n, "adamw v");

@@ -22,8 +22,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fuzz_util.h"
-#include "layernorm.h"
+#include "fuzz/fuzz_util.h"
+#include "kernels/layernorm.h"
 
 /* The backward's own inputs: dout (GPT-2's gradients w.r.t. activations are
  * far smaller) and whatever the += accumulators already hold. */

@@ -8,8 +8,8 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
-#include "fuzz_util.h"
-#include "ln_state.h"
+#include "fuzz/fuzz_util.h"
+#include "model/ln_state.h"
 
 static void check_same(const ln_state *a, const ln_state *b)
 {

@@ -17,8 +17,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fuzz_util.h"
-#include "matmul.h"
+#include "fuzz/fuzz_util.h"
+#include "kernels/matmul.h"
 
 #define FZ_MATMUL_MAX_WORK (1L << 18)
 

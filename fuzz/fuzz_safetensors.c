@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fuzz_util.h"
-#include "safetensors.h"
+#include "fuzz/fuzz_util.h"
+#include "base/safetensors.h"
 
 static size_t item_size(st_dtype d)
 {

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fuzz_util.h"
-#include "schedule.h"
+#include "fuzz/fuzz_util.h"
+#include "schedule/schedule.h"
 
 static void check_events(const schedule *s, int n_layer)
 {

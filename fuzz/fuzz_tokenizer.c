@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fuzz_util.h"
-#include "tokenizer.h"
+#include "fuzz/fuzz_util.h"
+#include "data/tokenizer.h"
 
 static tokenizer *tok;
 

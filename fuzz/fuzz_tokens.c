@@ -1,4 +1,5 @@
-/* Fuzz target: token files (tokens_open, tokens_at, tokens_window).
+/* Fuzz target: token files (tokens_open, tokens_at) and the streams and batches read from them
+ * (data/stream.h).
  *
  * The fuzz bytes are the file, opened as AUTO, RAW and LLMC with no vocabulary
  * check, GPT-2's 50257 and a small vocabulary decided by the input's last
@@ -9,8 +10,9 @@
  * tokens; windows past its end must be refused. */
 #include <stdint.h>
 #include <string.h>
-#include "fuzz_util.h"
-#include "tokens.h"
+#include "fuzz/fuzz_util.h"
+#include "data/stream.h"
+#include "data/tokens.h"
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -46,33 +48,56 @@ static int expected_layout(const uint8_t *data, size_t size, tokens_format forma
     return 0;
 }
 
-static void check_windows(const token_file *tf, const uint8_t *tokens, size_t count)
+/* The stream of one file, and of the file twice (a batch may span the two). */
+static void check_batches(const char *path, const uint8_t *tokens, size_t count)
 {
     static const int shapes[][2] = {{1, 1}, {1, 3}, {2, 2}, {3, 1}, {2, 5}};
-    int out[2 * 6];
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        int B = shapes[s][0], T = shapes[s][1];
-        size_t need = (size_t)B * T + 1;
-        size_t positions[] = {0, 1, count > need ? count - need : 0, count, count + 1, SIZE_MAX};
-        for (size_t k = 0; k < sizeof positions / sizeof positions[0]; k++) {
-            size_t pos = positions[k];
-            int fits = pos <= count && count - pos >= need;
-            lnf_error err;
-            int rc = tokens_window(tf, pos, B, T, out, &err);
-            if ((rc == 0) != fits) {
-                fz_finding("window B=%d T=%d at %zu of %zu tokens: %s", B, T, pos, count,
-                           rc == 0 ? "accepted past the end" : err.msg);
-            }
-            for (int b = 0; rc == 0 && b < B; b++) {
-                for (int t = 0; t <= T; t++) {
-                    size_t i = pos + (size_t)b * T + (size_t)t;
-                    if (out[b * (T + 1) + t] != (tokens[2 * i] | tokens[2 * i + 1] << 8)) {
-                        fz_finding("window B=%d T=%d at %zu: row %d column %d is wrong", B, T,
-                                   pos, b, t);
+    int x[2 * 5], y[2 * 5];
+    for (int copies = 1; copies <= 2; copies++) {
+        char *paths[2] = {(char *)path, (char *)path};
+        token_stream st;
+        lnf_error err;
+        if (stream_open_files(&st, path, paths, copies, 0, &err) != 0) {
+            fz_finding("stream of a valid file refused: %s", err.msg);
+        }
+        size_t total = count * (size_t)copies;
+        if (st.n_tokens != total) {
+            fz_finding("stream of %d copies has %zu tokens, expected %zu", copies, st.n_tokens, total);
+        }
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            int B = shapes[s][0], T = shapes[s][1];
+            size_t need = (size_t)B * T + 1;
+            size_t positions[] = {0, 1, total > need ? total - need : 0, total, total + 1, SIZE_MAX};
+            for (size_t k = 0; k < sizeof positions / sizeof positions[0]; k++) {
+                size_t pos = positions[k];
+                int fits = pos <= total && total - pos >= need;
+                int rc = stream_batch(&st, pos, B, T, x, y, &err);
+                if ((rc == 0) != fits) {
+                    fz_finding("batch B=%d T=%d at %zu of %zu tokens: %s", B, T, pos, total,
+                               rc == 0 ? "accepted past the end" : err.msg);
+                }
+                for (int i = 0; rc == 0 && i < B * T; i++) {
+                    size_t j = (pos + (size_t)i) % count, j1 = (pos + (size_t)i + 1) % count;
+                    if (x[i] != (tokens[2 * j] | tokens[2 * j + 1] << 8) ||
+                        y[i] != (tokens[2 * j1] | tokens[2 * j1 + 1] << 8)) {
+                        fz_finding("batch B=%d T=%d at %zu: element %d is wrong", B, T, pos, i);
                     }
                 }
             }
+            /* sequential and random positions always name a batch / rows that fit */
+            for (long long kk = 0; total >= need && kk < 8; kk++) {
+                size_t p = stream_sequential_pos(total, (long long)total / 3, B, T, kk);
+                size_t starts[3];
+                stream_random_rows(total, 7, kk, B, T, starts);
+                if (p + need > total) {
+                    fz_finding("sequential batch %lld at %zu does not fit %zu tokens", kk, p, total);
+                }
+                if (stream_rows(&st, starts, B, T, x, y, &err) != 0) {
+                    fz_finding("random rows of batch %lld do not fit: %s", kk, err.msg);
+                }
+            }
         }
+        stream_close(&st);
     }
 }
 
@@ -109,8 +134,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     fz_finding("tokens_at(%zu) is wrong", i);
                 }
             }
-            check_windows(&tf, data + first, count);
             tokens_close(&tf);
+            if (formats[f] == TOKENS_AUTO && vocabs[v] == 0) {
+                check_batches(path, data + first, count);
+            }
         }
     }
     return 0;

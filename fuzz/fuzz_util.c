@@ -1,6 +1,6 @@
 /* fuzz_util: byte decoding, findings and temporary files for fuzz/ targets. */
 #define _POSIX_C_SOURCE 200809L
-#include "fuzz_util.h"
+#include "fuzz/fuzz_util.h"
 
 #include <float.h>
 #include <math.h>

@@ -9,13 +9,13 @@
  *   out-of-domain inputs is exercised on both sides.
  * - fz_finding: report a violated property and abort (libFuzzer saves the input).
  * - per-process temporary files for the parsers that take a path. */
-#ifndef LNFREE_FUZZ_UTIL_H
-#define LNFREE_FUZZ_UTIL_H
+#ifndef LNFREE_FUZZ_FUZZ_UTIL_H
+#define LNFREE_FUZZ_FUZZ_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include "layernorm.h"
-#include "rng.h"
+#include "kernels/layernorm.h"
+#include "base/rng.h"
 
 typedef struct {
     const uint8_t *p;

@@ -1,13 +1,13 @@
 /* adamw: AdamW update and gradient clipping helpers. */
-#include "adamw.h"
+#include "kernels/adamw.h"
 #include <math.h>
 
 /* beta^e for an integer e ≥ 1 by binary exponentiation in double (as exact
  * as libm's pow to a few ulp of double, far below float round-off). Its
  * contract bounds the result in [0, 1), so that 1 − beta^e > 0. */
-/*@ requires 0 <= beta < 1 && 1 <= e;
+/*@ requires args: 0 <= beta < 1 && 1 <= e;
   @ assigns \nothing;
-  @ ensures 0 <= \result < 1;
+  @ ensures range: 0 <= \result < 1;
   @*/
 static double pow_step(double beta, int e)
 {
@@ -33,8 +33,8 @@ static double pow_step(double beta, int e)
 /* a·b and a·g·g (in that order), with their signs proved in a context of
  * their own: the provers' nonlinear arithmetic fails inside the update loop. */
 /*@ assigns \nothing;
-  @ ensures \result == a * b;
-  @ ensures a >= 0 && b >= 0 ==> \result >= 0;
+  @ ensures value: \result == a * b;
+  @ ensures sign: a >= 0 && b >= 0 ==> \result >= 0;
   @*/
 static float scaled_product(float a, float b)
 {
@@ -42,8 +42,8 @@ static float scaled_product(float a, float b)
 }
 
 /*@ assigns \nothing;
-  @ ensures \result == a * g * g;
-  @ ensures a >= 0 ==> \result >= 0;
+  @ ensures value: \result == a * g * g;
+  @ ensures sign: a >= 0 ==> \result >= 0;
   @*/
 static float scaled_square(float a, float g)
 {
@@ -51,9 +51,10 @@ static float scaled_square(float a, float g)
 }
 
 void adamw_update(float *param, const float *grad, float *m, float *v, int n,
-                  float lr, float beta1, float beta2, float eps, float weight_decay,
-                  int step)
+                  const adamw_settings *s, int step)
 {
+    float lr = s->lr, beta1 = s->beta1, beta2 = s->beta2, eps = s->eps;
+    float weight_decay = s->weight_decay;
     /* scalars in double, as PyTorch computes them in Python floats */
     double bias_correction1 = 1.0 - pow_step((double)beta1, step);
     double bias_correction2 = 1.0 - pow_step((double)beta2, step);
@@ -83,11 +84,11 @@ void adamw_update(float *param, const float *grad, float *m, float *v, int n,
     }
 }
 
-double sum_of_squares(const float *x, int n)
+double adamw_sum_of_squares(const float *x, int n)
 {
     double sum = 0.0;
     /*@ loop invariant 0 <= i <= n;
-      @ loop invariant sum == adamw_sumsq(x, i);
+      @ loop invariant sum == lnf_sumsq(x, i);
       @ loop invariant sum >= 0;
       @ loop assigns i, sum;
       @ loop variant n - i;
@@ -98,13 +99,13 @@ double sum_of_squares(const float *x, int n)
     return sum;
 }
 
-float clip_coefficient(double norm, float max_norm)
+float adamw_clip_coefficient(double norm, float max_norm)
 {
     double coef = (double)max_norm / (norm + 1e-6);
     return coef < 1.0 ? (float)coef : 1.0f;
 }
 
-void scale_in_place(float *x, int n, float factor)
+void adamw_scale_in_place(float *x, int n, float factor)
 {
     /*@ loop invariant 0 <= i <= n;
       @ loop invariant done: \forall integer j; 0 <= j < i ==> x[j] == \at(x[j], Pre) * factor;

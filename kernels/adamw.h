@@ -8,46 +8,51 @@
 #ifndef LNFREE_KERNELS_ADAMW_H
 #define LNFREE_KERNELS_ADAMW_H
 
-/*@ requires 0 < n;
-  @ requires 1 <= step;
-  @ requires 0 <= beta1 < 1 && 0 <= beta2 < 1 && eps > 0 && lr >= 0 && weight_decay >= 0;
-  @ requires \valid(param + (0 .. n-1));
-  @ requires \valid(m + (0 .. n-1));
-  @ requires \valid(v + (0 .. n-1));
-  @ requires \valid_read(grad + (0 .. n-1));
+#include "kernels/spec.h"
+
+/* The hyper-parameters of one update (weight_decay already chosen for the
+ * array: 0 for biases and LayerNorm parameters). */
+typedef struct {
+    float lr, beta1, beta2, eps, weight_decay;
+} adamw_settings;
+
+/*@ requires size: 0 < n;
+  @ requires step: 1 <= step;
+  @ requires settings: \valid_read(s) &&
+  @   0 <= s->beta1 < 1 && 0 <= s->beta2 < 1 && s->eps > 0 && s->lr >= 0 &&
+  @   s->weight_decay >= 0;
+  @ requires valid_state: lnf_writable(param, n) && lnf_writable(m, n) && lnf_writable(v, n);
+  @ requires readable_grad: lnf_readable(grad, n);
   @ requires v_nonneg: \forall integer i; 0 <= i < n ==> v[i] >= 0;
-  @ requires \separated(param + (0 .. n-1), m + (0 .. n-1), v + (0 .. n-1), grad + (0 .. n-1));
+  @ requires separated: \separated(param + (0 .. n-1), m + (0 .. n-1), v + (0 .. n-1),
+  @                                grad + (0 .. n-1), s);
   @ assigns param[0 .. n-1], m[0 .. n-1], v[0 .. n-1];
   @ ensures v_nonneg: \forall integer i; 0 <= i < n ==> v[i] >= 0;
   @*/
 void adamw_update(float *param, const float *grad, float *m, float *v, int n,
-                  float lr, float beta1, float beta2, float eps, float weight_decay,
-                  int step);
+                  const adamw_settings *s, int step);
 
 /* Σ x² accumulated in double; the global norm is √ of the sum over arrays. */
-/*@ logic real adamw_sumsq{L}(float *x, integer k) =
-  @   k <= 0 ? 0.0 : adamw_sumsq(x, k - 1) + x[k - 1] * x[k - 1];
-  @*/
-/*@ requires 0 < n;
-  @ requires \valid_read(x + (0 .. n-1));
+/*@ requires size: 0 < n;
+  @ requires readable: lnf_readable(x, n);
   @ assigns \nothing;
-  @ ensures value: \result == adamw_sumsq(x, n);
-  @ ensures \result >= 0;
+  @ ensures value: \result == lnf_sumsq(x, n);
+  @ ensures nonneg: \result >= 0;
   @*/
-double sum_of_squares(const float *x, int n);
+double adamw_sum_of_squares(const float *x, int n);
 
 /* The factor clip_grad_norm_ multiplies by: min(1, max_norm/(norm + 1e-6)). */
-/*@ requires norm >= 0 && max_norm > 0;
+/*@ requires args: norm >= 0 && max_norm > 0;
   @ assigns \nothing;
-  @ ensures 0 < \result <= 1;
+  @ ensures range: 0 < \result <= 1;
   @*/
-float clip_coefficient(double norm, float max_norm);
+float adamw_clip_coefficient(double norm, float max_norm);
 
-/*@ requires 0 < n;
-  @ requires \valid(x + (0 .. n-1));
+/*@ requires size: 0 < n;
+  @ requires valid: lnf_writable(x, n);
   @ assigns x[0 .. n-1];
   @ ensures value: \forall integer i; 0 <= i < n ==> x[i] == \old(x[i]) * factor;
   @*/
-void scale_in_place(float *x, int n, float factor);
+void adamw_scale_in_place(float *x, int n, float factor);
 
 #endif

@@ -1,6 +1,6 @@
 /* embedding: token plus position embeddings, forward and backward. */
-#include "embedding.h"
-#include "index.h"
+#include "kernels/embedding.h"
+#include "kernels/index.h"
 
 void embedding_forward(float *out, const int *tokens, const float *wte, const float *wpe,
                        int B, int T, int C, int V, int maxT)

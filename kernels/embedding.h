@@ -5,29 +5,31 @@
 #ifndef LNFREE_KERNELS_EMBEDDING_H
 #define LNFREE_KERNELS_EMBEDDING_H
 
-/*@ requires 0 < B && 0 < T && 0 < C && 0 < V && T <= maxT;
-  @ requires B * T * C <= 0x7fffffff && V * C <= 0x7fffffff && maxT * C <= 0x7fffffff;
-  @ requires \valid(out + (0 .. B*T*C-1));
-  @ requires \valid_read(tokens + (0 .. B*T-1));
-  @ requires \valid_read(wte + (0 .. V*C-1));
-  @ requires \valid_read(wpe + (0 .. maxT*C-1));
-  @ requires \forall integer i; 0 <= i < B*T ==> 0 <= tokens[i] < V;
-  @ requires \separated(out + (0 .. B*T*C-1), tokens + (0 .. B*T-1),
-  @                     wte + (0 .. V*C-1), wpe + (0 .. maxT*C-1));
+#include "kernels/spec.h"
+
+/*@ predicate embedding_sizes(integer B, integer T, integer C, integer V, integer maxT) =
+  @   0 < B && 0 < T && 0 < C && 0 < V && T <= maxT &&
+  @   lnf_fits_int(B * T * C) && lnf_fits_int(V * C) && lnf_fits_int(maxT * C);
+  @*/
+
+/*@ requires sizes: embedding_sizes(B, T, C, V, maxT);
+  @ requires valid_out: lnf_writable(out, B*T*C);
+  @ requires readable: lnf_readable_ints(tokens, B*T) && lnf_readable(wte, V*C) &&
+  @                    lnf_readable(wpe, maxT*C);
+  @ requires tokens: lnf_ids_below(tokens, B*T, V);
+  @ requires separated: \separated(out + (0 .. B*T*C-1), tokens + (0 .. B*T-1),
+  @                                wte + (0 .. V*C-1), wpe + (0 .. maxT*C-1));
   @ assigns out[0 .. B*T*C-1];
   @*/
 void embedding_forward(float *out, const int *tokens, const float *wte, const float *wpe,
                        int B, int T, int C, int V, int maxT);
 
-/*@ requires 0 < B && 0 < T && 0 < C && 0 < V && T <= maxT;
-  @ requires B * T * C <= 0x7fffffff && V * C <= 0x7fffffff && maxT * C <= 0x7fffffff;
-  @ requires \valid(dwte + (0 .. V*C-1));
-  @ requires \valid(dwpe + (0 .. maxT*C-1));
-  @ requires \valid_read(dout + (0 .. B*T*C-1));
-  @ requires \valid_read(tokens + (0 .. B*T-1));
-  @ requires \forall integer i; 0 <= i < B*T ==> 0 <= tokens[i] < V;
-  @ requires \separated(dwte + (0 .. V*C-1), dwpe + (0 .. maxT*C-1),
-  @                     dout + (0 .. B*T*C-1), tokens + (0 .. B*T-1));
+/*@ requires sizes: embedding_sizes(B, T, C, V, maxT);
+  @ requires valid_grads: lnf_writable(dwte, V*C) && lnf_writable(dwpe, maxT*C);
+  @ requires readable: lnf_readable(dout, B*T*C) && lnf_readable_ints(tokens, B*T);
+  @ requires tokens: lnf_ids_below(tokens, B*T, V);
+  @ requires separated: \separated(dwte + (0 .. V*C-1), dwpe + (0 .. maxT*C-1),
+  @                                dout + (0 .. B*T*C-1), tokens + (0 .. B*T-1));
   @ assigns dwte[0 .. V*C-1], dwpe[0 .. maxT*C-1];
   @*/
 void embedding_backward(float *dwte, float *dwpe, const float *dout, const int *tokens,

@@ -1,13 +1,13 @@
 /* gelu: tanh-approximation GELU, forward and backward. */
-#include "gelu.h"
-#include "vecmath.h"
+#include "kernels/gelu.h"
+#include "kernels/vecmath.h"
 
 #define GELU_SQRT_2_OVER_PI 0.7978845608028654f
 #define GELU_CUBIC 0.044715f
 
 /* tanh through expf: 1 − 2/(e^{2u} + 1), u clamped to [−10, 10]. */
 /*@ assigns errno;
-  @ ensures -1 <= \result <= 1;
+  @ ensures range: -1 <= \result <= 1;
   @*/
 static float gelu_tanh(float u)
 {

@@ -6,22 +6,22 @@
 #define LNFREE_KERNELS_GELU_H
 
 #include <errno.h> /* expf may set errno (ERANGE on underflow): the contracts say so */
+#include "kernels/spec.h"
 
-/*@ requires 0 < N;
-  @ requires \valid(out + (0 .. N-1));
-  @ requires \valid_read(inp + (0 .. N-1));
-  @ requires \separated(out + (0 .. N-1), inp + (0 .. N-1));
+/*@ requires size: 0 < N;
+  @ requires valid_out: lnf_writable(out, N);
+  @ requires readable_inp: lnf_readable(inp, N);
+  @ requires separated: lnf_apart(out, N, inp, N);
   @ assigns out[0 .. N-1], errno;
   @ ensures range: \forall integer i; 0 <= i < N ==>
   @   (0 <= inp[i] ==> 0 <= out[i] <= inp[i]) && (inp[i] < 0 ==> inp[i] <= out[i] <= 0);
   @*/
 void gelu_forward(float *out, const float *inp, int N);
 
-/*@ requires 0 < N;
-  @ requires \valid(dinp + (0 .. N-1));
-  @ requires \valid_read(inp + (0 .. N-1));
-  @ requires \valid_read(dout + (0 .. N-1));
-  @ requires \separated(dinp + (0 .. N-1), inp + (0 .. N-1), dout + (0 .. N-1));
+/*@ requires size: 0 < N;
+  @ requires valid_dinp: lnf_writable(dinp, N);
+  @ requires readable: lnf_readable(inp, N) && lnf_readable(dout, N);
+  @ requires separated: \separated(dinp + (0 .. N-1), inp + (0 .. N-1), dout + (0 .. N-1));
   @ assigns dinp[0 .. N-1], errno;
   @*/
 void gelu_backward(float *dinp, const float *inp, const float *dout, int N);

@@ -18,8 +18,8 @@
  * for a pointer p that is a local (\at(*p, Pre) cannot name it). */
 /*@ logic real lnf_at{L}(float *p) = *p; */
 
-/*@ requires 0 <= r < n && 0 <= w;
-  @ requires n * w <= 0x7fffffff;
+/*@ requires row: 0 <= r < n && 0 <= w;
+  @ requires fits_int: n * w <= 0x7fffffff;
   @ assigns \nothing;
   @ ensures value: \result == r * w;
   @ ensures in_range: 0 <= \result && \result + w <= n * w;
@@ -32,8 +32,8 @@ static inline int lnf_row_offset(int r, int n, int w)
 
 /* The offset r·w of row r inside the rows r0 .. r1−1 of a [n, w] array: the
  * row lies inside the block (for kernels that compute one block of rows). */
-/*@ requires 0 <= r0 <= r < r1 <= n && 0 <= w;
-  @ requires n * w <= 0x7fffffff;
+/*@ requires row: 0 <= r0 <= r < r1 <= n && 0 <= w;
+  @ requires fits_int: n * w <= 0x7fffffff;
   @ assigns \nothing;
   @ ensures value: \result == r * w;
   @ ensures in_block: r0 * w <= \result && \result + w <= r1 * w;

@@ -1,10 +1,10 @@
 /* layernorm: real and fixed-scale LayerNorm, forward and backward. */
-#include "layernorm.h"
-#include "index.h"
+#include "kernels/layernorm.h"
+#include "kernels/index.h"
 #include <math.h>
 
-/*@ requires 0 < C;
-  @ requires \valid_read(x + (0 .. C-1));
+/*@ requires size: 0 < C;
+  @ requires readable_x: \valid_read(x + (0 .. C-1));
   @ assigns \nothing;
   @*/
 static float row_mean(const float *x, int C)
@@ -22,7 +22,7 @@ static float row_mean(const float *x, int C)
 
 /* d², with the fact d² ≥ 0 proved in a context of its own. */
 /*@ assigns \nothing;
-  @ ensures \result == d * d && \result >= 0;
+  @ ensures value: \result == d * d && \result >= 0;
   @*/
 static float square(float d)
 {
@@ -94,14 +94,14 @@ void layernorm_fixed_forward(float *out, float *mean,
 /* One row of backward, shared by both forms. xhat = (x − m)·inv_scale.
  * through_variance: the real LN's extra term −xhat·mean(g·xhat), which the
  * fixed-scale form does not have (s is a constant). */
-/*@ requires 0 < C;
-  @ requires \valid(dx + (0 .. C-1));
-  @ requires \valid(dweight + (0 .. C-1));
-  @ requires \valid(dbias + (0 .. C-1));
-  @ requires \valid_read(dy + (0 .. C-1));
-  @ requires \valid_read(x + (0 .. C-1));
-  @ requires \valid_read(weight + (0 .. C-1));
-  @ requires \separated(dx + (0 .. C-1), dweight + (0 .. C-1), dbias + (0 .. C-1),
+/*@ requires size: 0 < C;
+  @ requires valid_dx: \valid(dx + (0 .. C-1));
+  @ requires valid_dweight: \valid(dweight + (0 .. C-1));
+  @ requires valid_dbias: \valid(dbias + (0 .. C-1));
+  @ requires readable_dy: \valid_read(dy + (0 .. C-1));
+  @ requires readable_x: \valid_read(x + (0 .. C-1));
+  @ requires readable_weight: \valid_read(weight + (0 .. C-1));
+  @ requires separated: \separated(dx + (0 .. C-1), dweight + (0 .. C-1), dbias + (0 .. C-1),
   @                     dy + (0 .. C-1), x + (0 .. C-1), weight + (0 .. C-1));
   @ assigns dx[0 .. C-1], dweight[0 .. C-1], dbias[0 .. C-1];
   @*/
@@ -168,7 +168,7 @@ void layernorm_fixed_backward(float *dinp, float *dweight, float *dbias,
 }
 
 /*@ assigns \nothing;
-  @ ensures \result != 0 <==> lo <= v <= hi;
+  @ ensures inside: \result != 0 <==> lo <= v <= hi;
   @*/
 static int within(float v, float lo, float hi)
 {
@@ -176,10 +176,10 @@ static int within(float v, float lo, float hi)
     return v >= lo && v <= hi;
 }
 
-/*@ requires 0 < n;
-  @ requires \valid_read(x + (0 .. n-1));
+/*@ requires size: 0 < n;
+  @ requires readable_x: \valid_read(x + (0 .. n-1));
   @ assigns \nothing;
-  @ ensures \result != 0 ==> \forall integer i; 0 <= i < n ==> -bound <= x[i] <= bound;
+  @ ensures inside: \result != 0 ==> \forall integer i; 0 <= i < n ==> -bound <= x[i] <= bound;
   @*/
 static int all_within(const float *x, int n, float bound)
 {

@@ -12,6 +12,7 @@
 #define LNFREE_KERNELS_LAYERNORM_H
 
 #include <stdint.h>
+#include "kernels/spec.h"
 
 enum { LN_SCALE_AVG = 0, LN_SCALE_BOS = 1, LN_SCALE_EOT = 2, LN_SCALE_CLASSES = 3 };
 
@@ -39,15 +40,21 @@ enum {
     LN_DOMAIN_BAD_WIDTH   /* C > MAX_C */
 };
 
-/*@ requires 0 < N && 0 < C && N * C <= 0x7fffffff;
-  @ requires eps > 0;
-  @ requires \valid(out + (0 .. N*C-1));
-  @ requires \valid(mean + (0 .. N-1));
-  @ requires \valid(rstd + (0 .. N-1));
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \valid_read(weight + (0 .. C-1));
-  @ requires \valid_read(bias + (0 .. C-1));
-  @ requires \separated(out + (0 .. N*C-1), mean + (0 .. N-1), rstd + (0 .. N-1),
+/*@ predicate layernorm_params(float *weight, float *bias, integer C) =
+  @   lnf_readable(weight, C) && lnf_readable(bias, C);
+  @
+  @ // the three fixed scales and a valid class for each of the N rows
+  @ predicate layernorm_scales(float *scales, uint8_t *scale_class, integer N) =
+  @   lnf_readable(scales, LN_SCALE_CLASSES) && \valid_read(scale_class + (0 .. N-1)) &&
+  @   (\forall integer n; 0 <= n < N ==> scale_class[n] < LN_SCALE_CLASSES) &&
+  @   (\forall integer j; 0 <= j < LN_SCALE_CLASSES ==> scales[j] > 0);
+  @*/
+
+/*@ requires sizes: 0 < N && 0 < C && lnf_fits_int(N * C);
+  @ requires eps: eps > 0;
+  @ requires valid_out: lnf_writable(out, N*C) && lnf_writable(mean, N) && lnf_writable(rstd, N);
+  @ requires readable: lnf_readable(inp, N*C) && layernorm_params(weight, bias, C);
+  @ requires separated: \separated(out + (0 .. N*C-1), mean + (0 .. N-1), rstd + (0 .. N-1),
   @                     inp + (0 .. N*C-1), weight + (0 .. C-1), bias + (0 .. C-1));
   @ assigns out[0 .. N*C-1], mean[0 .. N-1], rstd[0 .. N-1];
   @*/
@@ -55,16 +62,12 @@ void layernorm_forward(float *out, float *mean, float *rstd,
                        const float *inp, const float *weight, const float *bias,
                        float eps, int N, int C);
 
-/*@ requires 0 < N && 0 < C && N * C <= 0x7fffffff;
-  @ requires \valid(dinp + (0 .. N*C-1));
-  @ requires \valid(dweight + (0 .. C-1));
-  @ requires \valid(dbias + (0 .. C-1));
-  @ requires \valid_read(dout + (0 .. N*C-1));
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \valid_read(weight + (0 .. C-1));
-  @ requires \valid_read(mean + (0 .. N-1));
-  @ requires \valid_read(rstd + (0 .. N-1));
-  @ requires \separated(dinp + (0 .. N*C-1), dweight + (0 .. C-1), dbias + (0 .. C-1),
+/*@ requires sizes: 0 < N && 0 < C && lnf_fits_int(N * C);
+  @ requires valid_grads: lnf_writable(dinp, N*C) && lnf_writable(dweight, C) &&
+  @                       lnf_writable(dbias, C);
+  @ requires readable: lnf_readable(dout, N*C) && lnf_readable(inp, N*C) &&
+  @                    lnf_readable(weight, C) && lnf_readable(mean, N) && lnf_readable(rstd, N);
+  @ requires separated: \separated(dinp + (0 .. N*C-1), dweight + (0 .. C-1), dbias + (0 .. C-1),
   @                     dout + (0 .. N*C-1), inp + (0 .. N*C-1), weight + (0 .. C-1),
   @                     mean + (0 .. N-1), rstd + (0 .. N-1));
   @ assigns dinp[0 .. N*C-1], dweight[0 .. C-1], dbias[0 .. C-1];
@@ -73,17 +76,11 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias,
                         const float *dout, const float *inp, const float *weight,
                         const float *mean, const float *rstd, int N, int C);
 
-/*@ requires 0 < N && 0 < C && N * C <= 0x7fffffff;
-  @ requires \valid(out + (0 .. N*C-1));
-  @ requires \valid(mean + (0 .. N-1));
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \valid_read(weight + (0 .. C-1));
-  @ requires \valid_read(bias + (0 .. C-1));
-  @ requires \valid_read(scales + (0 .. LN_SCALE_CLASSES-1));
-  @ requires \valid_read(scale_class + (0 .. N-1));
-  @ requires \forall integer n; 0 <= n < N ==> scale_class[n] < LN_SCALE_CLASSES;
-  @ requires \forall integer j; 0 <= j < LN_SCALE_CLASSES ==> scales[j] > 0;
-  @ requires \separated(out + (0 .. N*C-1), mean + (0 .. N-1), inp + (0 .. N*C-1),
+/*@ requires sizes: 0 < N && 0 < C && lnf_fits_int(N * C);
+  @ requires valid_out: lnf_writable(out, N*C) && lnf_writable(mean, N);
+  @ requires readable: lnf_readable(inp, N*C) && layernorm_params(weight, bias, C);
+  @ requires scales: layernorm_scales(scales, scale_class, N);
+  @ requires separated: \separated(out + (0 .. N*C-1), mean + (0 .. N-1), inp + (0 .. N*C-1),
   @                     weight + (0 .. C-1), bias + (0 .. C-1),
   @                     scales + (0 .. LN_SCALE_CLASSES-1), scale_class + (0 .. N-1));
   @ assigns out[0 .. N*C-1], mean[0 .. N-1];
@@ -93,19 +90,13 @@ void layernorm_fixed_forward(float *out, float *mean,
                              const float *scales, const uint8_t *scale_class,
                              int N, int C);
 
-/*@ requires 0 < N && 0 < C && N * C <= 0x7fffffff;
-  @ requires \valid(dinp + (0 .. N*C-1));
-  @ requires \valid(dweight + (0 .. C-1));
-  @ requires \valid(dbias + (0 .. C-1));
-  @ requires \valid_read(dout + (0 .. N*C-1));
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \valid_read(weight + (0 .. C-1));
-  @ requires \valid_read(mean + (0 .. N-1));
-  @ requires \valid_read(scales + (0 .. LN_SCALE_CLASSES-1));
-  @ requires \valid_read(scale_class + (0 .. N-1));
-  @ requires \forall integer n; 0 <= n < N ==> scale_class[n] < LN_SCALE_CLASSES;
-  @ requires \forall integer j; 0 <= j < LN_SCALE_CLASSES ==> scales[j] > 0;
-  @ requires \separated(dinp + (0 .. N*C-1), dweight + (0 .. C-1), dbias + (0 .. C-1),
+/*@ requires sizes: 0 < N && 0 < C && lnf_fits_int(N * C);
+  @ requires valid_grads: lnf_writable(dinp, N*C) && lnf_writable(dweight, C) &&
+  @                       lnf_writable(dbias, C);
+  @ requires readable: lnf_readable(dout, N*C) && lnf_readable(inp, N*C) &&
+  @                    lnf_readable(weight, C) && lnf_readable(mean, N);
+  @ requires scales: layernorm_scales(scales, scale_class, N);
+  @ requires separated: \separated(dinp + (0 .. N*C-1), dweight + (0 .. C-1), dbias + (0 .. C-1),
   @                     dout + (0 .. N*C-1), inp + (0 .. N*C-1), weight + (0 .. C-1),
   @                     mean + (0 .. N-1), scales + (0 .. LN_SCALE_CLASSES-1),
   @                     scale_class + (0 .. N-1));
@@ -118,11 +109,9 @@ void layernorm_fixed_backward(float *dinp, float *dweight, float *dbias,
 
 /* The runtime form of the proven domain: LN_DOMAIN_OK when every input of a
  * layernorm_fixed_forward call lies inside it, else the first failing check. */
-/*@ requires 0 < N && 0 < C && N * C <= 0x7fffffff;
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \valid_read(weight + (0 .. C-1));
-  @ requires \valid_read(bias + (0 .. C-1));
-  @ requires \valid_read(scales + (0 .. LN_SCALE_CLASSES-1));
+/*@ requires sizes: 0 < N && 0 < C && lnf_fits_int(N * C);
+  @ requires readable: lnf_readable(inp, N*C) && layernorm_params(weight, bias, C) &&
+  @                    lnf_readable(scales, LN_SCALE_CLASSES);
   @ assigns \nothing;
   @ ensures code: LN_DOMAIN_OK <= \result <= LN_DOMAIN_BAD_WIDTH;
   @ ensures in_domain: \result == LN_DOMAIN_OK ==>

@@ -3,75 +3,65 @@
  * weight is [OC,C] (out × in, row-major, as torch.nn.Linear and llm.c): each
  * output is a contiguous dot product, and the tied unembedding wte [V,C] is a
  * weight as it stands. HF's Conv1D tensors (in × out) are transposed at load
- * and save. Two implementations share one interface: the plain loops (`_ref`,
- * the ones Frama-C proves) and matmul_forward/matmul_backward, which call CBLAS
- * sgemm when the library is built with a BLAS and the loops otherwise.
- * Backward accumulates (+=) into dinp, dweight and dbias; the caller zeroes them.
- * bias and dbias may be NULL (no bias). */
+ * and save. Two implementations share one interface and one contract: the
+ * plain loops (`_ref`, the ones Frama-C proves) and matmul_forward /
+ * matmul_backward, which call CBLAS sgemm when the library is built with a
+ * BLAS and the loops otherwise. Backward accumulates (+=) into dinp, dweight
+ * and dbias; the caller zeroes them. bias and dbias may be NULL (no bias). */
 #ifndef LNFREE_KERNELS_MATMUL_H
 #define LNFREE_KERNELS_MATMUL_H
 
-/*@ requires 0 < N && 0 < C && 0 < OC;
-  @ requires N * C <= 0x7fffffff && OC * C <= 0x7fffffff && N * OC <= 0x7fffffff;
-  @ requires \valid(out + (0 .. N*OC-1));
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \valid_read(weight + (0 .. OC*C-1));
-  @ requires bias == \null || \valid_read(bias + (0 .. OC-1));
-  @ requires \separated(out + (0 .. N*OC-1), inp + (0 .. N*C-1));
-  @ requires \separated(out + (0 .. N*OC-1), weight + (0 .. OC*C-1));
-  @ requires bias == \null || \separated(out + (0 .. N*OC-1), bias + (0 .. OC-1));
+#include "kernels/spec.h"
+
+/*@ predicate matmul_sizes(integer N, integer C, integer OC) =
+  @   0 < N && 0 < C && 0 < OC &&
+  @   lnf_fits_int(N * C) && lnf_fits_int(OC * C) && lnf_fits_int(N * OC);
+  @
+  @ // the forward's arguments: out written, the rest read, out apart from them
+  @ predicate matmul_forward_args(float *out, float *inp, float *weight, float *bias,
+  @                               integer N, integer C, integer OC) =
+  @   matmul_sizes(N, C, OC) &&
+  @   lnf_writable(out, N * OC) && lnf_readable(inp, N * C) && lnf_readable(weight, OC * C) &&
+  @   (bias == \null || lnf_readable(bias, OC)) &&
+  @   lnf_apart(out, N * OC, inp, N * C) && lnf_apart(out, N * OC, weight, OC * C) &&
+  @   (bias == \null || lnf_apart(out, N * OC, bias, OC));
+  @
+  @ // the backward's arguments: the three gradients written, apart from
+  @ // each other and from what is read
+  @ predicate matmul_backward_args(float *dinp, float *dweight, float *dbias, float *dout,
+  @                                float *inp, float *weight, integer N, integer C, integer OC) =
+  @   matmul_sizes(N, C, OC) &&
+  @   lnf_writable(dinp, N * C) && lnf_writable(dweight, OC * C) &&
+  @   (dbias == \null || lnf_writable(dbias, OC)) &&
+  @   lnf_readable(dout, N * OC) && lnf_readable(inp, N * C) && lnf_readable(weight, OC * C) &&
+  @   \separated(dinp + (0 .. N*C-1), dweight + (0 .. OC*C-1),
+  @              dout + (0 .. N*OC-1), inp + (0 .. N*C-1), weight + (0 .. OC*C-1)) &&
+  @   \separated(dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1), inp + (0 .. N*C-1)) &&
+  @   (dbias == \null || \separated(dbias + (0 .. OC-1), dinp + (0 .. N*C-1),
+  @                                 dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1)));
+  @*/
+
+/*@ requires args: matmul_forward_args(out, inp, weight, bias, N, C, OC);
   @ assigns out[0 .. N*OC-1];
   @*/
 void matmul_forward_ref(float *out, const float *inp, const float *weight,
                         const float *bias, int N, int C, int OC);
 
-/*@ requires 0 < N && 0 < C && 0 < OC;
-  @ requires N * C <= 0x7fffffff && OC * C <= 0x7fffffff && N * OC <= 0x7fffffff;
-  @ requires \valid(dinp + (0 .. N*C-1));
-  @ requires \valid(dweight + (0 .. OC*C-1));
-  @ requires dbias == \null || \valid(dbias + (0 .. OC-1));
-  @ requires \valid_read(dout + (0 .. N*OC-1));
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \valid_read(weight + (0 .. OC*C-1));
-  @ requires \separated(dinp + (0 .. N*C-1), dweight + (0 .. OC*C-1),
-  @                     dout + (0 .. N*OC-1), inp + (0 .. N*C-1), weight + (0 .. OC*C-1));
-  @ requires \separated(dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1), inp + (0 .. N*C-1));
-  @ requires dbias == \null || \separated(dbias + (0 .. OC-1), dinp + (0 .. N*C-1),
-  @                     dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1));
+/*@ requires args: matmul_backward_args(dinp, dweight, dbias, dout, inp, weight, N, C, OC);
   @ assigns dinp[0 .. N*C-1], dweight[0 .. OC*C-1], dbias[0 .. OC-1];
   @*/
 void matmul_backward_ref(float *dinp, float *dweight, float *dbias,
                          const float *dout, const float *inp, const float *weight,
                          int N, int C, int OC);
 
-/* Same contracts as the _ref pair; BLAS-backed when built with one. */
-/*@ requires 0 < N && 0 < C && 0 < OC;
-  @ requires N * C <= 0x7fffffff && OC * C <= 0x7fffffff && N * OC <= 0x7fffffff;
-  @ requires \valid(out + (0 .. N*OC-1));
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \valid_read(weight + (0 .. OC*C-1));
-  @ requires bias == \null || \valid_read(bias + (0 .. OC-1));
-  @ requires \separated(out + (0 .. N*OC-1), inp + (0 .. N*C-1));
-  @ requires \separated(out + (0 .. N*OC-1), weight + (0 .. OC*C-1));
-  @ requires bias == \null || \separated(out + (0 .. N*OC-1), bias + (0 .. OC-1));
+/* The same contracts as the _ref pair; BLAS-backed when built with one. */
+/*@ requires args: matmul_forward_args(out, inp, weight, bias, N, C, OC);
   @ assigns out[0 .. N*OC-1];
   @*/
 void matmul_forward(float *out, const float *inp, const float *weight,
                     const float *bias, int N, int C, int OC);
 
-/*@ requires 0 < N && 0 < C && 0 < OC;
-  @ requires N * C <= 0x7fffffff && OC * C <= 0x7fffffff && N * OC <= 0x7fffffff;
-  @ requires \valid(dinp + (0 .. N*C-1));
-  @ requires \valid(dweight + (0 .. OC*C-1));
-  @ requires dbias == \null || \valid(dbias + (0 .. OC-1));
-  @ requires \valid_read(dout + (0 .. N*OC-1));
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \valid_read(weight + (0 .. OC*C-1));
-  @ requires \separated(dinp + (0 .. N*C-1), dweight + (0 .. OC*C-1),
-  @                     dout + (0 .. N*OC-1), inp + (0 .. N*C-1), weight + (0 .. OC*C-1));
-  @ requires \separated(dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1), inp + (0 .. N*C-1));
-  @ requires dbias == \null || \separated(dbias + (0 .. OC-1), dinp + (0 .. N*C-1),
-  @                     dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1));
+/*@ requires args: matmul_backward_args(dinp, dweight, dbias, dout, inp, weight, N, C, OC);
   @ assigns dinp[0 .. N*C-1], dweight[0 .. OC*C-1], dbias[0 .. OC-1];
   @*/
 void matmul_backward(float *dinp, float *dweight, float *dbias,
@@ -89,51 +79,74 @@ void matmul_backward(float *dinp, float *dweight, float *dbias,
  *   dbias:   dbias[o] += Σ_n dout[n][o],                         o0 ≤ o < o1
  * Without a BLAS they are the _ref loops restricted to the block (the same
  * values bit for bit). */
-/*@ requires 0 < N && 0 < C && 0 < OC;
-  @ requires N * C <= 0x7fffffff && OC * C <= 0x7fffffff && N * OC <= 0x7fffffff;
-  @ requires 0 <= n0 < n1 <= N && 0 <= o0 < o1 <= OC;
-  @ requires \valid(out + (0 .. N*OC-1));
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \valid_read(weight + (0 .. OC*C-1));
-  @ requires bias == \null || \valid_read(bias + (0 .. OC-1));
-  @ requires \separated(out + (0 .. N*OC-1), inp + (0 .. N*C-1));
-  @ requires \separated(out + (0 .. N*OC-1), weight + (0 .. OC*C-1));
-  @ requires bias == \null || \separated(out + (0 .. N*OC-1), bias + (0 .. OC-1));
+/*@ requires args: matmul_forward_args(out, inp, weight, bias, N, C, OC);
+  @ requires block: 0 <= n0 < n1 <= N && 0 <= o0 < o1 <= OC;
   @ assigns out[n0*OC .. n1*OC-1];
   @*/
 void matmul_forward_block(float *out, const float *inp, const float *weight,
                           const float *bias, int N, int C, int OC,
                           int n0, int n1, int o0, int o1);
 
-/*@ requires 0 < N && 0 < C && 0 < OC;
-  @ requires N * C <= 0x7fffffff && OC * C <= 0x7fffffff && N * OC <= 0x7fffffff;
-  @ requires 0 <= n0 < n1 <= N && 0 <= c0 < c1 <= C;
-  @ requires \valid(dinp + (0 .. N*C-1));
-  @ requires \valid_read(dout + (0 .. N*OC-1));
-  @ requires \valid_read(weight + (0 .. OC*C-1));
-  @ requires \separated(dinp + (0 .. N*C-1), dout + (0 .. N*OC-1), weight + (0 .. OC*C-1));
+/*@ requires sizes: matmul_sizes(N, C, OC);
+  @ requires block: 0 <= n0 < n1 <= N && 0 <= c0 < c1 <= C;
+  @ requires valid_dinp: lnf_writable(dinp, N * C);
+  @ requires readable: lnf_readable(dout, N * OC) && lnf_readable(weight, OC * C);
+  @ requires separated: \separated(dinp + (0 .. N*C-1), dout + (0 .. N*OC-1),
+  @                                weight + (0 .. OC*C-1));
   @ assigns dinp[n0*C .. n1*C-1];
   @*/
 void matmul_backward_dinp_block(float *dinp, const float *dout, const float *weight,
                                 int N, int C, int OC, int n0, int n1, int c0, int c1);
 
-/*@ requires 0 < N && 0 < C && 0 < OC;
-  @ requires N * C <= 0x7fffffff && OC * C <= 0x7fffffff && N * OC <= 0x7fffffff;
-  @ requires 0 <= o0 < o1 <= OC && 0 <= c0 < c1 <= C;
-  @ requires \valid(dweight + (0 .. OC*C-1));
-  @ requires \valid_read(dout + (0 .. N*OC-1));
-  @ requires \valid_read(inp + (0 .. N*C-1));
-  @ requires \separated(dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1), inp + (0 .. N*C-1));
+/*@ requires sizes: matmul_sizes(N, C, OC);
+  @ requires block: 0 <= o0 < o1 <= OC && 0 <= c0 < c1 <= C;
+  @ requires valid_dweight: lnf_writable(dweight, OC * C);
+  @ requires readable: lnf_readable(dout, N * OC) && lnf_readable(inp, N * C);
+  @ requires separated: \separated(dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1),
+  @                                inp + (0 .. N*C-1));
   @ assigns dweight[o0*C .. o1*C-1];
   @*/
 void matmul_backward_dweight_block(float *dweight, const float *dout, const float *inp,
                                    int N, int C, int OC, int o0, int o1, int c0, int c1);
 
-/*@ requires 0 < N && 0 < OC && N * OC <= 0x7fffffff;
-  @ requires 0 <= o0 < o1 <= OC;
-  @ requires \valid(dbias + (0 .. OC-1));
-  @ requires \valid_read(dout + (0 .. N*OC-1));
-  @ requires \separated(dbias + (0 .. OC-1), dout + (0 .. N*OC-1));
+/* The blocks as plain loops (matmul.c), with the same contracts: what the
+ * blocks run without a BLAS, and what the _ref functions run over the whole
+ * product. */
+/*@ requires args: matmul_forward_args(out, inp, weight, bias, N, C, OC);
+  @ requires block: 0 <= n0 < n1 <= N && 0 <= o0 < o1 <= OC;
+  @ assigns out[n0*OC .. n1*OC-1];
+  @*/
+void matmul_forward_block_ref(float *out, const float *inp, const float *weight,
+                              const float *bias, int N, int C, int OC,
+                              int n0, int n1, int o0, int o1);
+
+/*@ requires sizes: matmul_sizes(N, C, OC);
+  @ requires block: 0 <= n0 < n1 <= N && 0 <= c0 < c1 <= C;
+  @ requires valid_dinp: lnf_writable(dinp, N * C);
+  @ requires readable: lnf_readable(dout, N * OC) && lnf_readable(weight, OC * C);
+  @ requires separated: \separated(dinp + (0 .. N*C-1), dout + (0 .. N*OC-1),
+  @                                weight + (0 .. OC*C-1));
+  @ assigns dinp[n0*C .. n1*C-1];
+  @*/
+void matmul_backward_dinp_block_ref(float *dinp, const float *dout, const float *weight,
+                                    int N, int C, int OC, int n0, int n1, int c0, int c1);
+
+/*@ requires sizes: matmul_sizes(N, C, OC);
+  @ requires block: 0 <= o0 < o1 <= OC && 0 <= c0 < c1 <= C;
+  @ requires valid_dweight: lnf_writable(dweight, OC * C);
+  @ requires readable: lnf_readable(dout, N * OC) && lnf_readable(inp, N * C);
+  @ requires separated: \separated(dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1),
+  @                                inp + (0 .. N*C-1));
+  @ assigns dweight[o0*C .. o1*C-1];
+  @*/
+void matmul_backward_dweight_block_ref(float *dweight, const float *dout, const float *inp,
+                                       int N, int C, int OC, int o0, int o1, int c0, int c1);
+
+/*@ requires sizes: 0 < N && 0 < OC && lnf_fits_int(N * OC);
+  @ requires block: 0 <= o0 < o1 <= OC;
+  @ requires valid_dbias: lnf_writable(dbias, OC);
+  @ requires readable: lnf_readable(dout, N * OC);
+  @ requires separated: lnf_apart(dbias, OC, dout, N * OC);
   @ assigns dbias[o0 .. o1-1];
   @*/
 void matmul_backward_dbias_block(float *dbias, const float *dout, int N, int OC, int o0, int o1);

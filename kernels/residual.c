@@ -1,5 +1,5 @@
 /* residual: elementwise add, forward and backward. */
-#include "residual.h"
+#include "kernels/residual.h"
 
 void residual_forward(float *out, const float *a, const float *b, int N)
 {

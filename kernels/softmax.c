@@ -5,12 +5,12 @@
  * that does not depend on the vector width) and expf comes from libmvec
  * (vecmath.h). Scalar expf and serial sums were a third of a small model's
  * training step (bench/README.md). */
-#include "softmax.h"
-#include "index.h"
-#include "vecmath.h"
+#include "kernels/softmax.h"
+#include "kernels/index.h"
+#include "kernels/vecmath.h"
 
-/*@ requires 0 < V;
-  @ requires \valid_read(x + (0 .. V-1));
+/*@ requires size: 0 < V;
+  @ requires readable_x: \valid_read(x + (0 .. V-1));
   @ assigns \nothing;
   @*/
 static float row_max(const float *x, int V)
@@ -60,7 +60,7 @@ static float row_max(const float *x, int V)
  * they state the bounds where the provers (WP, and EVA's non-relational
  * domain) can see them. The result is in [0, 1]. */
 /*@ assigns \result, errno;
-  @ ensures 0 <= \result <= 1;
+  @ ensures range: 0 <= \result <= 1;
   @*/
 static float exp_nonpos(float z)
 {
@@ -76,10 +76,10 @@ static float exp_nonpos(float z)
  * The sum is in [1, V] (the max's own term is exp(0) = 1): the clamps never
  * change it; they state the bound for the provers (EVA cannot relate a sum
  * to its number of terms). */
-/*@ requires 0 < V;
-  @ requires \valid_read(x + (0 .. V-1));
+/*@ requires size: 0 < V;
+  @ requires readable_x: \valid_read(x + (0 .. V-1));
   @ assigns errno;
-  @ ensures 1 <= \result <= V;
+  @ ensures range: 1 <= \result <= V;
   @*/
 static double row_sum_exp(const float *x, float m, int V)
 {

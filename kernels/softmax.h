@@ -11,36 +11,34 @@
 #define LNFREE_KERNELS_SOFTMAX_H
 
 #include <errno.h> /* expf may set errno (ERANGE on underflow): the contracts say so */
+#include "kernels/spec.h"
 
-/*@ requires 0 < N && 0 < V && N * V <= 0x7fffffff;
-  @ requires \valid(probs + (0 .. N*V-1));
-  @ requires \valid_read(logits + (0 .. N*V-1));
-  @ requires \separated(probs + (0 .. N*V-1), logits + (0 .. N*V-1));
+/*@ requires sizes: 0 < N && 0 < V && lnf_fits_int(N * V);
+  @ requires valid_probs: lnf_writable(probs, N * V);
+  @ requires readable_logits: lnf_readable(logits, N * V);
+  @ requires separated: lnf_apart(probs, N * V, logits, N * V);
   @ assigns probs[0 .. N*V-1], errno;
   @*/
 void softmax_forward(float *probs, const float *logits, int N, int V);
 
-/*@ requires 0 < N && 0 < V && N * V <= 0x7fffffff;
-  @ requires \valid(losses + (0 .. N-1));
-  @ requires \valid(lse + (0 .. N-1));
-  @ requires \valid_read(logits + (0 .. N*V-1));
-  @ requires \valid_read(targets + (0 .. N-1));
-  @ requires \forall integer n; 0 <= n < N ==> 0 <= targets[n] < V;
-  @ requires \separated(losses + (0 .. N-1), lse + (0 .. N-1),
-  @                     logits + (0 .. N*V-1), targets + (0 .. N-1));
+/*@ requires sizes: 0 < N && 0 < V && lnf_fits_int(N * V);
+  @ requires valid_out: lnf_writable(losses, N) && lnf_writable(lse, N);
+  @ requires readable: lnf_readable(logits, N * V) && lnf_readable_ints(targets, N);
+  @ requires targets: lnf_ids_below(targets, N, V);
+  @ requires separated: \separated(losses + (0 .. N-1), lse + (0 .. N-1),
+  @                                logits + (0 .. N*V-1), targets + (0 .. N-1));
   @ assigns losses[0 .. N-1], lse[0 .. N-1], errno;
   @*/
 void crossentropy_forward(float *losses, float *lse, const float *logits,
                           const int *targets, int N, int V);
 
-/*@ requires 0 < N && 0 < V && N * V <= 0x7fffffff;
-  @ requires \valid(dlogits + (0 .. N*V-1));
-  @ requires \valid_read(logits + (0 .. N*V-1));
-  @ requires \valid_read(lse + (0 .. N-1));
-  @ requires \valid_read(targets + (0 .. N-1));
-  @ requires \forall integer n; 0 <= n < N ==> 0 <= targets[n] < V;
-  @ requires \separated(dlogits + (0 .. N*V-1), logits + (0 .. N*V-1),
-  @                     lse + (0 .. N-1), targets + (0 .. N-1));
+/*@ requires sizes: 0 < N && 0 < V && lnf_fits_int(N * V);
+  @ requires valid_dlogits: lnf_writable(dlogits, N * V);
+  @ requires readable: lnf_readable(logits, N * V) && lnf_readable(lse, N) &&
+  @                    lnf_readable_ints(targets, N);
+  @ requires targets: lnf_ids_below(targets, N, V);
+  @ requires separated: \separated(dlogits + (0 .. N*V-1), logits + (0 .. N*V-1),
+  @                                lse + (0 .. N-1), targets + (0 .. N-1));
   @ assigns dlogits[0 .. N*V-1], errno;
   @*/
 void crossentropy_backward(float *dlogits, const float *logits, const float *lse,

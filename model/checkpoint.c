@@ -1,8 +1,9 @@
-#include "checkpoint.h"
+#include "model/checkpoint.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fsutil.h"
+#include "base/fs.h"
+#include "base/path.h"
 
 /* Copies one in-memory tensor to (to_hf) or from its block of the HF tensor. */
 static void hf_block_copy(const gpt2_tensor *t, float *mem, float *hf, int to_hf)
@@ -117,15 +118,16 @@ static int load_tensors(gpt2 *m, const st_file *f, lnf_error *err)
 
 int checkpoint_load(gpt2 *m, const char *dir, lnf_error *err)
 {
-    char path[4096];
+    lnf_path config, weights, ln_state;
     gpt2_config cfg;
-    snprintf(path, sizeof path, "%s/config.json", dir);
-    if (config_load(&cfg, path, err) != 0 || gpt2_create(m, &cfg, err) != 0) {
+    if (path_join(&config, dir, "config.json", err) != 0 ||
+        path_join(&weights, dir, "model.safetensors", err) != 0 ||
+        path_join(&ln_state, dir, "lnfree.json", err) != 0 ||
+        config_load(&cfg, config.s, err) != 0 || gpt2_create(m, &cfg, err) != 0) {
         return -1;
     }
     st_file f;
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    if (st_open(&f, path, err) != 0) {
+    if (st_open(&f, weights.s, err) != 0) {
         gpt2_free(m);
         return -1;
     }
@@ -133,8 +135,7 @@ int checkpoint_load(gpt2 *m, const char *dir, lnf_error *err)
     st_close(&f);
     if (rc == 0) {
         ln_state_free(&m->ln);
-        snprintf(path, sizeof path, "%s/lnfree.json", dir);
-        rc = ln_state_load(&m->ln, cfg.n_layer, path, err);
+        rc = ln_state_load(&m->ln, cfg.n_layer, ln_state.s, err);
     }
     if (rc != 0) {
         gpt2_free(m);
@@ -186,24 +187,23 @@ void hf_tensor_set_free(hf_tensor_set *set)
 
 int checkpoint_save(const gpt2 *m, const char *dir, lnf_error *err)
 {
-    char path[4096];
-    if (ensure_dir(dir, err) != 0) {
+    lnf_path config, weights, ln_state;
+    if (path_join(&config, dir, "config.json", err) != 0 ||
+        path_join(&weights, dir, "model.safetensors", err) != 0 ||
+        path_join(&ln_state, dir, "lnfree.json", err) != 0 || fs_ensure_dir(dir, err) != 0) {
         return -1;
     }
     hf_tensor_set set;
     if (hf_tensor_set_build(&set, m, m->params, "", err) != 0) {
         return -1;
     }
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    int rc = st_write(path, set.entries, set.n, err);
+    int rc = st_write(weights.s, set.entries, set.n, err);
     hf_tensor_set_free(&set);
     if (rc == 0) {
-        snprintf(path, sizeof path, "%s/config.json", dir);
-        rc = config_save(&m->cfg, path, err);
+        rc = config_save(&m->cfg, config.s, err);
     }
     if (rc == 0) {
-        snprintf(path, sizeof path, "%s/lnfree.json", dir);
-        rc = ln_state_save(&m->ln, path, err);
+        rc = ln_state_save(&m->ln, ln_state.s, err);
     }
     return rc;
 }

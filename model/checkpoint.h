@@ -9,8 +9,8 @@
 #ifndef LNFREE_MODEL_CHECKPOINT_H
 #define LNFREE_MODEL_CHECKPOINT_H
 
-#include "gpt2.h"
-#include "safetensors.h"
+#include "model/gpt2.h"
+#include "base/safetensors.h"
 
 int checkpoint_load(gpt2 *m, const char *dir, lnf_error *err);
 int checkpoint_save(const gpt2 *m, const char *dir, lnf_error *err);

@@ -1,5 +1,5 @@
-#include "config.h"
-#include "fsutil.h"
+#include "model/config.h"
+#include "base/jsonio.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -106,10 +106,9 @@ static int check_consistent(const gpt2_config *cfg, const char *path, lnf_error 
 
 int config_load(gpt2_config *cfg, const char *path, lnf_error *err)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = jsonio_read(path, err);
     if (root == NULL) {
-        return lnf_fail(err, "%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
+        return -1;
     }
     int rc = -1;
     if (!json_is_object(root)) {
@@ -190,13 +189,7 @@ int config_save(const gpt2_config *cfg, const char *path, lnf_error *err)
         json_object_set_new(root, "tie_word_embeddings", json_false());
         json_object_set_new(root, "architectures", json_pack("[s]", "LNFreeFoldedGPT2"));
     }
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));
+    int rc = jsonio_write(path, root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9), err);
     json_decref(root);
-    if (text == NULL) {
-        return lnf_fail(err, "%s: cannot serialise JSON", path);
-    }
-    size_t len = strlen(text);
-    int rc = write_file_atomic(path, text, len, err);
-    free(text);
     return rc;
 }

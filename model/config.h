@@ -2,7 +2,7 @@
 #ifndef LNFREE_MODEL_CONFIG_H
 #define LNFREE_MODEL_CONFIG_H
 
-#include "error.h"
+#include "base/error.h"
 
 typedef struct {
     int n_layer;      /* L */

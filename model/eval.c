@@ -1,8 +1,6 @@
-#include "eval.h"
+#include "model/eval.h"
 #include <stdlib.h>
-
-/* Chunks go through the model this many at a time. */
-#define EVAL_BATCH 8
+#include "model/checkpoint.h"
 
 static int cmp_float(const void *a, const void *b)
 {
@@ -10,29 +8,31 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int eval_tokens(gpt2 *m, const token_file *f, int T, long long max_tokens, eval_result *r,
-                lnf_error *err)
+int eval_tokens(gpt2 *m, const token_stream *f, int T, int batch, long long max_tokens,
+                eval_result *r, lnf_error *err)
 {
+    if (batch <= 0) {
+        batch = EVAL_BATCH;
+    }
     long long avail = (long long)f->n_tokens - 1; /* the last token is only a target */
     if (max_tokens > 0 && max_tokens < avail) {
         avail = max_tokens;
     }
     long long chunks = avail / T;
     if (chunks < 1) {
-        return lnf_fail(err, "%s: %zu tokens hold no chunk of T=%d inputs plus a target", f->path,
+        return lnf_fail(err, "%s: %zu tokens hold no chunk of T=%d inputs plus a target", f->name,
                         f->n_tokens, T);
     }
     float *losses = malloc((size_t)(chunks * T) * sizeof(float));
-    int *x = malloc((size_t)EVAL_BATCH * T * sizeof(int)), *y = malloc((size_t)EVAL_BATCH * T * sizeof(int));
+    int *x = malloc((size_t)batch * T * sizeof(int)), *y = malloc((size_t)batch * T * sizeof(int));
     int rc = (losses && x && y) ? 0 : lnf_fail(err, "out of memory for %lld losses", chunks * T);
     double sum = 0.0;
-    for (long long c = 0; c < chunks && rc == 0; c += EVAL_BATCH) {
-        int B = chunks - c < EVAL_BATCH ? (int)(chunks - c) : EVAL_BATCH;
-        for (long long i = 0; i < (long long)B * T; i++) {
-            x[i] = tokens_at(f, (size_t)(c * T + i));
-            y[i] = tokens_at(f, (size_t)(c * T + i + 1));
+    for (long long c = 0; c < chunks && rc == 0; c += batch) {
+        int B = chunks - c < batch ? (int)(chunks - c) : batch;
+        rc = stream_batch(f, (size_t)(c * T), B, T, x, y, err);
+        if (rc == 0) {
+            rc = gpt2_forward(m, x, y, B, T, err);
         }
-        rc = gpt2_forward(m, x, y, B, T, err);
         for (long long i = 0; i < (long long)B * T && rc == 0; i++) {
             losses[c * T + i] = m->losses[i];
             sum += m->losses[i];
@@ -47,9 +47,34 @@ int eval_tokens(gpt2 *m, const token_file *f, int T, long long max_tokens, eval_
         r->p999 = losses[(rank < 1 ? 1 : rank) - 1];
         r->tokens = n;
         r->chunks = (int)chunks;
+        r->seq_len = T;
     }
     free(losses);
     free(x);
     free(y);
     return rc;
+}
+
+int eval_model_dir(const char *model_dir, const char *data_path, int T, long long max_tokens,
+                   eval_result *r, lnf_error *err)
+{
+    gpt2 m;
+    if (checkpoint_load(&m, model_dir, err) != 0) {
+        return -1;
+    }
+    token_stream f;
+    int rc = stream_open(&f, data_path, "val", m.cfg.vocab_size, err);
+    if (rc == 0) {
+        rc = eval_tokens(&m, &f, T > 0 ? T : m.cfg.n_positions, 0, max_tokens, r, err);
+        stream_close(&f);
+    }
+    gpt2_free(&m);
+    return rc;
+}
+
+json_t *eval_result_json(const eval_result *r)
+{
+    return json_pack("{s:I, s:i, s:i, s:f, s:f, s:f}", "tokens", (json_int_t)r->tokens, "chunks",
+                     r->chunks, "seq_len", r->seq_len, "ce", r->mean, "median", r->median, "p999",
+                     r->p999);
 }

@@ -1,7 +1,7 @@
-#include "export.h"
+#include "model/export.h"
 #include <stdlib.h>
 #include <string.h>
-#include "checkpoint.h"
+#include "model/checkpoint.h"
 
 /* The one σ of each site once both special phases are over. ln1qk and ln1v
  * share ln_1's γ and β, so both exports also need them to share σ. */

@@ -11,8 +11,8 @@
 #ifndef LNFREE_MODEL_EXPORT_H
 #define LNFREE_MODEL_EXPORT_H
 
-#include "error.h"
-#include "gpt2.h"
+#include "base/error.h"
+#include "model/gpt2.h"
 
 /* Fails, naming the first obstacle, unless m can be exported. */
 int export_check(const gpt2 *m, lnf_error *err);

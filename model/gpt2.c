@@ -1,13 +1,13 @@
-#include "gpt2.h"
+#include "model/gpt2.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "embedding.h"
-#include "layernorm.h"
-#include "matmul.h"
-#include "parallel.h"
-#include "rng.h"
+#include "kernels/embedding.h"
+#include "kernels/layernorm.h"
+#include "kernels/matmul.h"
+#include "kernels/parallel.h"
+#include "base/rng.h"
 
 /* ---------------------------------------------------------------- layout */
 
@@ -81,6 +81,15 @@ static void walk_layout(layout_walk *w, gpt2_view *v)
     }
 }
 
+size_t gpt2_param_count(const gpt2_config *cfg)
+{
+    gpt2 m = {.cfg = *cfg};
+    layout_walk count = {.m = &m};
+    gpt2_view unused = {0};
+    walk_layout(&count, &unused);
+    return count.offset;
+}
+
 int gpt2_create(gpt2 *m, const gpt2_config *cfg, lnf_error *err)
 {
     memset(m, 0, sizeof *m);
@@ -104,6 +113,7 @@ int gpt2_create(gpt2 *m, const gpt2_config *cfg, lnf_error *err)
         gpt2_free(m);
         return lnf_fail(err, "out of memory for %zu parameters", count.offset);
     }
+    m->adam_n = m->n_params; /* every parameter, unless optim_set_shard says otherwise */
     layout_walk params = {.m = m, .base = m->params, .record = 1};
     walk_layout(&params, &m->p);
     layout_walk grads = {.m = m, .base = m->grads};
@@ -165,78 +175,100 @@ void gpt2_init_random(gpt2 *m, uint64_t seed)
 
 /* ------------------------------------------------------------ activations */
 
+/* The activation layout, one list: walk_acts hands out consecutive pieces of
+ * one buffer (with base NULL it only counts them, for the allocation; with
+ * m->acts NULL it writes no layer's pointers). */
+typedef struct {
+    float *base;
+    size_t used; /* floats */
+} act_walk;
+
+static float *take(act_walk *w, size_t n)
+{
+    float *p = w->base != NULL ? w->base + w->used : NULL;
+    w->used += n;
+    return p;
+}
+
+static void walk_acts(gpt2 *m, act_walk *w, size_t B, size_t T)
+{
+    const gpt2_config *c = &m->cfg;
+    size_t BT = B * T, C = (size_t)c->n_embd, V = (size_t)c->vocab_size, NH = (size_t)c->n_head;
+    gpt2_layer_acts unused;
+    for (int l = 0; l < c->n_layer; l++) {
+        gpt2_layer_acts *a = m->acts != NULL ? &m->acts[l] : &unused;
+        a->ln1qk = take(w, BT * C);
+        a->ln1qk_mean = take(w, BT);
+        a->ln1qk_rstd = take(w, BT);
+        a->ln1v = take(w, BT * C);
+        a->ln1v_mean = take(w, BT);
+        a->ln1v_rstd = take(w, BT);
+        a->q = take(w, BT * C);
+        a->k = take(w, BT * C);
+        a->v = take(w, BT * C);
+        a->att = take(w, NH * BT * T);
+        a->atty = take(w, BT * C);
+        a->res2 = take(w, BT * C);
+        a->ln2 = take(w, BT * C);
+        a->ln2_mean = take(w, BT);
+        a->ln2_rstd = take(w, BT);
+        a->fch = take(w, 4 * BT * C);
+        a->fch_gelu = take(w, 4 * BT * C);
+        a->res3 = take(w, BT * C);
+    }
+    m->encoded = take(w, BT * C);
+    m->lnf = take(w, BT * C);
+    m->lnf_mean = take(w, BT);
+    m->lnf_rstd = take(w, BT);
+    m->logits = take(w, BT * V);
+    m->dlogits = take(w, BT * V);
+    m->losses = take(w, BT);
+    m->lse = take(w, BT);
+    m->dres = take(w, BT * C);
+    m->dc = take(w, BT * C);
+    m->dq = take(w, BT * C);
+    m->dk = take(w, BT * C);
+    m->dv = take(w, BT * C);
+    m->dln1v = take(w, BT * C);
+    m->proj = take(w, BT * C);
+    m->dfch = take(w, 4 * BT * C);
+    m->dfch_gelu = take(w, 4 * BT * C);
+    m->datt_row = take(w, NH * BT);
+    m->ln_partial = take(w, PAR_MAX_PIECES * 2 * C);
+}
+
+size_t gpt2_activation_bytes(const gpt2_config *cfg, int B, int T)
+{
+    gpt2 m = {.cfg = *cfg}; /* acts NULL: walk_acts only counts */
+    act_walk count = {0};
+    walk_acts(&m, &count, (size_t)B, (size_t)T);
+    size_t BT = (size_t)B * T;
+    return count.used * sizeof(float) + 2 * BT * sizeof(int) + SITE_KINDS * BT;
+}
+
 static int ensure_acts(gpt2 *m, int B, int T, lnf_error *err)
 {
     if (m->B == B && m->T == T) {
         return 0;
     }
     free_acts(m);
-    const gpt2_config *c = &m->cfg;
-    size_t BT = (size_t)B * T, C = (size_t)c->n_embd, V = (size_t)c->vocab_size;
-    size_t NH = (size_t)c->n_head, L = (size_t)c->n_layer;
-    size_t per_layer = 3 * BT * C + 6 * BT      /* ln1qk, ln1v, ln2 with mean/rstd */
-                       + 3 * BT * C             /* q, k, v */
-                       + NH * BT * (size_t)T    /* att */
-                       + 3 * BT * C             /* atty, res2, res3 */
-                       + 8 * BT * C;            /* fch, fch_gelu */
-    size_t total = L * per_layer + BT * C       /* encoded */
-                   + BT * C + 2 * BT            /* lnf */
-                   + 2 * BT * V + 2 * BT        /* logits, dlogits, losses, lse */
-                   + 7 * BT * C + 8 * BT * C    /* dres..dln1v, proj; dfch, dfch_gelu */
-                   + BT + PAR_CHUNKS * 2 * C;   /* datt_row, ln_partial */
-    m->act_mem = malloc(total * sizeof(float));
-    m->acts = calloc(L, sizeof *m->acts);
+    size_t BT = (size_t)B * T, L = (size_t)m->cfg.n_layer;
+    m->acts = calloc(L > 0 ? L : 1, sizeof *m->acts);
+    act_walk count = {0};
+    if (m->acts != NULL) {
+        walk_acts(m, &count, (size_t)B, (size_t)T);
+    }
+    m->act_mem = malloc(count.used * sizeof(float));
     m->inputs = malloc(BT * sizeof(int));
     m->targets = malloc(BT * sizeof(int));
     m->scale_class = malloc(SITE_KINDS * BT);
     if (!m->act_mem || !m->acts || !m->inputs || !m->targets || !m->scale_class) {
         free_acts(m);
         return lnf_fail(err, "out of memory for activations at B=%d T=%d (%zu MiB)", B, T,
-                        total * sizeof(float) >> 20);
+                        count.used * sizeof(float) >> 20);
     }
-    float *p = m->act_mem;
-#define TAKE(n) (p += (n), p - (n))
-    for (size_t l = 0; l < L; l++) {
-        gpt2_layer_acts *a = &m->acts[l];
-        a->ln1qk = TAKE(BT * C);
-        a->ln1qk_mean = TAKE(BT);
-        a->ln1qk_rstd = TAKE(BT);
-        a->ln1v = TAKE(BT * C);
-        a->ln1v_mean = TAKE(BT);
-        a->ln1v_rstd = TAKE(BT);
-        a->q = TAKE(BT * C);
-        a->k = TAKE(BT * C);
-        a->v = TAKE(BT * C);
-        a->att = TAKE(NH * BT * (size_t)T);
-        a->atty = TAKE(BT * C);
-        a->res2 = TAKE(BT * C);
-        a->ln2 = TAKE(BT * C);
-        a->ln2_mean = TAKE(BT);
-        a->ln2_rstd = TAKE(BT);
-        a->fch = TAKE(4 * BT * C);
-        a->fch_gelu = TAKE(4 * BT * C);
-        a->res3 = TAKE(BT * C);
-    }
-    m->encoded = TAKE(BT * C);
-    m->lnf = TAKE(BT * C);
-    m->lnf_mean = TAKE(BT);
-    m->lnf_rstd = TAKE(BT);
-    m->logits = TAKE(BT * V);
-    m->dlogits = TAKE(BT * V);
-    m->losses = TAKE(BT);
-    m->lse = TAKE(BT);
-    m->dres = TAKE(BT * C);
-    m->dc = TAKE(BT * C);
-    m->dq = TAKE(BT * C);
-    m->dk = TAKE(BT * C);
-    m->dv = TAKE(BT * C);
-    m->dln1v = TAKE(BT * C);
-    m->proj = TAKE(BT * C);
-    m->dfch = TAKE(4 * BT * C);
-    m->dfch_gelu = TAKE(4 * BT * C);
-    m->datt_row = TAKE(BT);
-    m->ln_partial = TAKE(PAR_CHUNKS * 2 * C);
-#undef TAKE
+    act_walk place = {.base = m->act_mem};
+    walk_acts(m, &place, (size_t)B, (size_t)T);
     m->B = B;
     m->T = T;
     return 0;
@@ -302,9 +334,10 @@ static int aux_active(const gpt2 *m)
            !m->ln.sites[ln_site_index(&m->ln, 0, SITE_LNF)].frozen;
 }
 
+/* Not position 0, not the EOT token (by identity, whatever the phases say). */
 static int aux_ordinary(const gpt2 *m, int i)
 {
-    return i % m->T != 0 && m->inputs[i] != m->cfg.eos_token_id;
+    return ln_token_class(i % m->T, m->inputs[i], m->cfg.eos_token_id, 1, 1) == LN_SCALE_AVG;
 }
 
 /* The auxiliary loss, from the lnf rstd of the last forward; with dx, also
@@ -437,10 +470,11 @@ const float *gpt2_site_rstd(const gpt2 *m, int site)
         return NULL;
     }
     site_kind kind = ln_site_kind_of(&m->ln, site);
-    const gpt2_layer_acts *a = kind == SITE_LNF ? NULL : &m->acts[site / 3];
+    int layer = ln_site_layer(&m->ln, site);
+    const gpt2_layer_acts *a = kind == SITE_LNF ? NULL : &m->acts[layer];
     switch (kind) {
     case SITE_LN1QK: return a->ln1qk_rstd;
-    case SITE_LN1V: return ln1_shared(m, site / 3) ? a->ln1qk_rstd : a->ln1v_rstd;
+    case SITE_LN1V: return ln1_shared(m, layer) ? a->ln1qk_rstd : a->ln1v_rstd;
     case SITE_LN2: return a->ln2_rstd;
     default: return m->lnf_rstd;
     }
@@ -453,8 +487,8 @@ void gpt2_zero_grad(gpt2 *m)
     memset(m->grads, 0, m->n_params * sizeof(float));
 }
 
-/* dx += dout: the identity site of a folded model. */
-static void scale_add(float *dx, const float *dout, int n)
+/* dx += dout: the backward of a folded model's identity site. */
+static void add_in_place(float *dx, const float *dout, int n)
 {
     for (int i = 0; i < n; i++) {
         dx[i] += dout[i];
@@ -468,7 +502,7 @@ static void site_backward(gpt2 *m, int site, float *dx, float *dw, float *db, co
     int N = m->B * m->T, C = m->cfg.n_embd;
     const ln_site *s = &m->ln.sites[site];
     if (m->cfg.folded) {
-        scale_add(dx, dout, N * C);
+        add_in_place(dx, dout, N * C);
     } else if (s->frozen) {
         par_layernorm_fixed_backward(dx, dw, db, dout, x, w, mean, s->sigma,
                                      classes_of(m, ln_site_kind_of(&m->ln, site)), N, C,
@@ -542,36 +576,4 @@ void gpt2_backward(gpt2 *m, float loss_scale)
         }
     }
     embedding_backward(m->g.wte, m->g.wpe, m->dres, m->inputs, B, T, C, V, c->n_positions);
-}
-
-/* -------------------------------------------------------------- optimiser */
-
-double gpt2_grad_norm(const gpt2 *m)
-{
-    return sqrt(par_sum_of_squares(m->grads, (int)m->n_params));
-}
-
-void gpt2_scale_grads(gpt2 *m, float factor)
-{
-    par_scale_in_place(m->grads, (int)m->n_params, factor);
-}
-
-int gpt2_adamw_step(gpt2 *m, const adamw_settings *s, lnf_error *err)
-{
-    if (m->adam_m == NULL) {
-        m->adam_m = calloc(m->n_params, sizeof(float));
-        m->adam_v = calloc(m->n_params, sizeof(float));
-        if (m->adam_m == NULL || m->adam_v == NULL) {
-            return lnf_fail(err, "out of memory for AdamW state (%zu parameters)", m->n_params);
-        }
-    }
-    m->adam_step++;
-    for (int i = 0; i < m->n_tensors; i++) {
-        const gpt2_tensor *t = &m->tensors[i];
-        size_t o = t->offset;
-        float wd = t->hf_ndim >= 2 ? s->weight_decay : 0.0f;
-        par_adamw_update(m->params + o, m->grads + o, m->adam_m + o, m->adam_v + o,
-                         t->rows * t->cols, s->lr, s->beta1, s->beta2, s->eps, wd, m->adam_step);
-    }
-    return 0;
 }

@@ -1,5 +1,6 @@
-/* gpt2: GPT-2 parameters, activations, forward, backward and AdamW step, with
- * each LayerNorm site real or frozen (see ln_state.h).
+/* gpt2: GPT-2 parameters, activations, forward and backward, with each
+ * LayerNorm site real or frozen (see ln_state.h); the optimizer step is
+ * model/optim.h.
  *
  * All parameters live in one allocation, as do their gradients and the AdamW
  * moments; named views point into it. In memory, HF's c_attn [C,3C] is split
@@ -10,9 +11,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "config.h"
-#include "error.h"
-#include "ln_state.h"
+#include "model/config.h"
+#include "base/error.h"
+#include "model/ln_state.h"
 
 /* One in-memory parameter tensor and where it sits in the HF checkpoint.
  * Linear weights are [out, in] in memory (see kernels/matmul.h). The tensor is
@@ -65,7 +66,8 @@ typedef struct {
     gpt2_tensor *tensors;
     size_t n_params;
     float *params, *grads;              /* [n_params] each */
-    float *adam_m, *adam_v;             /* allocated at the first AdamW step */
+    float *adam_m, *adam_v;             /* [adam_n], allocated at the first AdamW step */
+    size_t adam_lo, adam_n;             /* the moments cover params [adam_lo, adam_lo + adam_n) */
     int adam_step;
     gpt2_view p, g;                     /* views into params and grads */
 
@@ -84,8 +86,8 @@ typedef struct {
     float *dres, *dc, *dq, *dk, *dv, *dln1v; /* [BT,C] */
     float *dfch, *dfch_gelu;            /* [BT,4C] */
     float *proj;                        /* [BT,C] forward scratch: c_proj outputs */
-    float *datt_row;                    /* [B·T]: one attention row per batch entry */
-    float *ln_partial;                  /* [PAR_CHUNKS·2·C]: LN γ, β gradient partials */
+    float *datt_row;                    /* [B·NH·T]: one attention row per (entry, head) */
+    float *ln_partial;                  /* [PAR_MAX_PIECES·2·C]: LN γ, β gradient partials */
     float mean_loss;                    /* of the last forward with targets */
     /* Baroni et al.'s auxiliary loss: aux_weight × mean over ordinary tokens
      * (not position 0, not EOT) of (σ_t − mean σ)² at lnf's input, the mean
@@ -98,6 +100,13 @@ typedef struct {
  * config (cfg->folded) has no LayerNorm tensors (their views are NULL and every
  * site is the identity) and an untied lm_head with bias. */
 int gpt2_create(gpt2 *m, const gpt2_config *cfg, lnf_error *err);
+
+/* The number of parameters gpt2_create would allocate for cfg. */
+size_t gpt2_param_count(const gpt2_config *cfg);
+
+/* The bytes of activations and backward scratch a forward and backward at
+ * B×T allocate (the layout of gpt2.c, and the token and class arrays). */
+size_t gpt2_activation_bytes(const gpt2_config *cfg, int B, int T);
 void gpt2_free(gpt2 *m);
 
 /* HF initialisation: N(0, 0.02) weights and embeddings, residual output
@@ -121,17 +130,5 @@ void gpt2_zero_grad(gpt2 *m);
  * divide further by the number of micro-batches when accumulating), plus
  * loss_scale·B·T times the auxiliary loss's gradient when it is on. */
 void gpt2_backward(gpt2 *m, float loss_scale);
-
-/* Global L2 norm of all parameter gradients. */
-double gpt2_grad_norm(const gpt2 *m);
-void gpt2_scale_grads(gpt2 *m, float factor);
-
-typedef struct {
-    float lr, beta1, beta2, eps, weight_decay;
-} adamw_settings;
-
-/* One AdamW step; weight decay on tensors whose HF form has ≥ 2 dims only. */
-int gpt2_adamw_step(gpt2 *m, const adamw_settings *s, lnf_error *err);
-
 
 #endif

@@ -1,5 +1,5 @@
-#include "ln_state.h"
-#include "fsutil.h"
+#include "model/ln_state.h"
+#include "base/jsonio.h"
 #include <errno.h>
 #include <float.h>
 #include <jansson.h>
@@ -10,7 +10,7 @@
 
 static const char *const kind_names[SITE_KINDS] = {"ln1qk", "ln1v", "ln2", "lnf"};
 
-const char *site_kind_name(site_kind kind) { return kind_names[kind]; }
+const char *ln_site_kind_name(site_kind kind) { return kind_names[kind]; }
 
 int ln_state_init(ln_state *st, int n_layer, lnf_error *err)
 {
@@ -43,13 +43,18 @@ site_kind ln_site_kind_of(const ln_state *st, int index)
     return index == 3 * st->n_layer ? SITE_LNF : (site_kind)(index % 3);
 }
 
+int ln_site_layer(const ln_state *st, int index)
+{
+    return index == 3 * st->n_layer ? -1 : index / 3;
+}
+
 void ln_site_name(const ln_state *st, int index, char *buf, int buflen)
 {
     site_kind kind = ln_site_kind_of(st, index);
     if (kind == SITE_LNF) {
         snprintf(buf, (size_t)buflen, "lnf");
     } else {
-        snprintf(buf, (size_t)buflen, "h.%d.%s", index / 3, kind_names[kind]);
+        snprintf(buf, (size_t)buflen, "h.%d.%s", ln_site_layer(st, index), kind_names[kind]);
     }
 }
 
@@ -206,11 +211,10 @@ int ln_state_load(ln_state *st, int n_layer, const char *path, lnf_error *err)
         return -1;
     }
     fclose(probe);
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = jsonio_read(path, err);
     int rc = -1;
     if (root == NULL) {
-        lnf_fail(err, "%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
+        /* jsonio_read named the file and the line */
     } else if (!json_is_object(root)) {
         lnf_fail(err, "%s: not a JSON object", path);
     } else if (!json_is_string(json_object_get(root, "format")) ||
@@ -256,15 +260,17 @@ int ln_state_save(const ln_state *st, const char *path, lnf_error *err)
                              "version", 1, "special", "bos", st->special_bos, "eot",
                              st->special_eot, "eot_sites", eot_sites, "sites", sites);
     /* 9 significant digits round-trip every float σ exactly */
-    char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9))
-                      : NULL;
+    int rc = jsonio_write(path, root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9), err);
     json_decref(root);
-    if (text == NULL) {
-        return lnf_fail(err, "%s: cannot serialise the LN state", path);
-    }
-    int rc = write_file_atomic(path, text, strlen(text), err);
-    free(text);
     return rc;
+}
+
+int ln_token_class(int position, int token, int eot_token, int bos_on, int eot_on)
+{
+    if (position == 0 && bos_on) {
+        return LN_SCALE_BOS;
+    }
+    return eot_on && token == eot_token ? LN_SCALE_EOT : LN_SCALE_AVG;
 }
 
 void ln_state_scale_classes(const ln_state *st, site_kind kind, const int *tokens,
@@ -273,13 +279,41 @@ void ln_state_scale_classes(const ln_state *st, site_kind kind, const int *token
     int eot_on = st->special_eot && st->eot_kind[kind];
     for (int b = 0; b < B; b++) {
         for (int t = 0; t < T; t++) {
-            uint8_t c = LN_SCALE_AVG;
-            if (t == 0 && st->special_bos) {
-                c = LN_SCALE_BOS;
-            } else if (eot_on && tokens[b * T + t] == eot_token) {
-                c = LN_SCALE_EOT;
-            }
-            classes[b * T + t] = c;
+            classes[b * T + t] =
+                (uint8_t)ln_token_class(t, tokens[b * T + t], eot_token, st->special_bos, eot_on);
         }
     }
+}
+
+int ln_state_freeze(ln_state *st, int site, const float sigma[LN_SCALE_CLASSES], lnf_error *err)
+{
+    static const char *const class_names[LN_SCALE_CLASSES] = {"sigma", "sigma_bos", "sigma_eot"};
+    for (int c = 0; c < LN_SCALE_CLASSES; c++) {
+        if (!(sigma[c] >= LN_FIXED_MIN_SCALE && sigma[c] <= LN_FIXED_MAX_SCALE)) {
+            char name[32];
+            ln_site_name(st, site, name, sizeof name);
+            return lnf_fail(err, "LN site %s: %s = %g is outside [%g, %g], the domain where the "
+                            "fixed-scale LayerNorm is proven finite", name, class_names[c],
+                            (double)sigma[c], (double)LN_FIXED_MIN_SCALE,
+                            (double)LN_FIXED_MAX_SCALE);
+        }
+    }
+    ln_site *s = &st->sites[site];
+    memcpy(s->sigma, sigma, sizeof s->sigma);
+    s->frozen = 1;
+    return 0;
+}
+
+void ln_state_end_special(ln_state *st, ln_special which)
+{
+    if (which == LN_SPECIAL_BOS) {
+        st->special_bos = 0;
+    } else {
+        st->special_eot = 0;
+    }
+}
+
+void ln_state_set_eot_kinds(ln_state *st, const int eot_kind[SITE_KINDS])
+{
+    memcpy(st->eot_kind, eot_kind, sizeof st->eot_kind);
 }

@@ -1,4 +1,4 @@
-#include "lr.h"
+#include "schedule/lr.h"
 #include <math.h>
 
 float lr_at(const lr_schedule *s, int step)

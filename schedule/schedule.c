@@ -1,4 +1,4 @@
-#include "schedule.h"
+#include "schedule/schedule.h"
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -36,7 +36,7 @@ void schedule_event_text(const schedule_event *e, char *buf, int buflen)
     } else if (e->kind == SITE_LNF) {
         snprintf(buf, (size_t)buflen, "freeze lnf");
     } else {
-        snprintf(buf, (size_t)buflen, "freeze %s %d", site_kind_name(e->kind), e->layer);
+        snprintf(buf, (size_t)buflen, "freeze %s %d", ln_site_kind_name(e->kind), e->layer);
     }
 }
 
@@ -119,7 +119,7 @@ int schedule_parse_file(schedule *s, const char *path, int n_layer, lnf_error *e
             e.action = ACTION_FREEZE;
             ok = 0;
             for (int k = 0; k < SITE_KINDS; k++) {
-                if (strcmp(what, site_kind_name((site_kind)k)) == 0) {
+                if (strcmp(what, ln_site_kind_name((site_kind)k)) == 0) {
                     e.kind = (site_kind)k;
                     ok = k == SITE_LNF ? got == 3 : got == 4 && layer >= 0 && layer < n_layer;
                     e.layer = (int)layer;
@@ -209,6 +209,27 @@ int schedule_preset(schedule *s, const char *name, int n_layer, int span, lnf_er
     }
     if (rc == 0) {
         rc = validate(s, n_layer, name, err);
+    }
+    if (rc != 0) {
+        schedule_free(s);
+    }
+    return rc;
+}
+
+int schedule_from_plan(schedule *s, const schedule_plan *p, int n_layer, const char *where,
+                       lnf_error *err)
+{
+    memset(s, 0, sizeof *s);
+    static const site_kind phases[3] = {SITE_LN2, SITE_LN1QK, SITE_LN1V};
+    int cap = 0, rc = 0;
+    for (int k = 0; k < 3 && rc == 0; k++) {
+        rc = push_phase(s, &cap, phases[k], n_layer, p->start[k], p->gap[k], 1.0, err);
+    }
+    if (rc == 0) {
+        rc = push_tail(s, &cap, p->lnf, p->end_eot, p->end_bos, 1.0, err);
+    }
+    if (rc == 0) {
+        rc = validate(s, n_layer, where, err);
     }
     if (rc != 0) {
         schedule_free(s);

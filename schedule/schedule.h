@@ -15,8 +15,8 @@
 #ifndef LNFREE_SCHEDULE_SCHEDULE_H
 #define LNFREE_SCHEDULE_SCHEDULE_H
 
-#include "error.h"
-#include "ln_state.h"
+#include "base/error.h"
+#include "model/ln_state.h"
 
 typedef enum { ACTION_FREEZE, ACTION_END_EOT, ACTION_END_BOS } schedule_action;
 
@@ -39,6 +39,17 @@ int schedule_load(schedule *s, const char *name, int n_layer, int span, lnf_erro
 int schedule_parse_file(schedule *s, const char *path, int n_layer, lnf_error *err);
 int schedule_preset(schedule *s, const char *name, int n_layer, int span, lnf_error *err);
 void schedule_free(schedule *s);
+
+/* A schedule by phases: layer l of phase k (SITE_LN2, SITE_LN1QK, SITE_LN1V)
+ * freezes at start[k] + l·gap[k]; then lnf, the end of the EOT and of the
+ * BOS special cases at their steps. The recipes (recipe.h) are these. */
+typedef struct {
+    int start[3], gap[3]; /* indexed by SITE_LN2, SITE_LN1QK, SITE_LN1V order: 0 ln2, 1 ln1qk, 2 ln1v */
+    int lnf, end_eot, end_bos;
+} schedule_plan;
+
+int schedule_from_plan(schedule *s, const schedule_plan *p, int n_layer, const char *where,
+                       lnf_error *err);
 
 /* "freeze ln1v 3", "end eot-special": into buf. */
 void schedule_event_text(const schedule_event *e, char *buf, int buflen);

@@ -1,12 +1,12 @@
 #define _XOPEN_SOURCE 700
-#include "data_util.h"
+#include "tests/data_util.h"
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "golden_util.h"
+#include "tests/golden_util.h"
 
 static char tmpdir[256];
 

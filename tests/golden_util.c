@@ -1,5 +1,5 @@
 /* golden_util: see golden_util.h. */
-#include "golden_util.h"
+#include "tests/golden_util.h"
 
 #include <check.h>
 #include <math.h>

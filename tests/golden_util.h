@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <check.h>
-#include "safetensors.h"
+#include "base/safetensors.h"
 
 #define GU_MAX_CASES 32
 #define GU_CASE_LEN 64

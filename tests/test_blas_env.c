@@ -4,8 +4,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "blas_env.h"
-#include "golden_util.h"
+#include "base/blas_env.h"
+#include "tests/golden_util.h"
 
 START_TEST(test_vector_classes)
 {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adamw.h"
-#include "golden_util.h"
+#include "kernels/adamw.h"
+#include "tests/golden_util.h"
 
 /* The references are torch.optim.AdamW run in float64 (PyTorch 1.13,
  * single-tensor path) from the float32 inputs and hyper-parameters, rounded
@@ -53,7 +53,7 @@ START_TEST(test_adamw_golden_three_steps)
             char what[16];
             snprintf(what, sizeof what, "grad%d", t);
             float *g = gu_f32(&f, cases[i], what, n);
-            adamw_update(p, g, m, v, (int)n, lr, b1, b2, eps, wd, t);
+            adamw_update(p, g, m, v, (int)n, &(adamw_settings){lr, b1, b2, eps, wd}, t);
             snprintf(what, sizeof what, "param%d", t);
             float *rp = gu_f32(&f, cases[i], what, n);
             snprintf(what, sizeof what, "m%d", t);
@@ -80,7 +80,7 @@ START_TEST(test_adamw_golden_three_steps)
 }
 END_TEST
 
-/* clip_grad_norm_(max_norm) over three tensors: total norm = √Σ sum_of_squares,
+/* clip_grad_norm_(max_norm) over three tensors: total norm = √Σ adamw_sum_of_squares,
  * coefficient, then every tensor scaled. The reference is float64 rounded
  * once; ours forms the norm in double (exact to float32 output) and scales in
  * float32 (coefficient and product each rounded: ≤ 1 ulp each), so
@@ -106,7 +106,7 @@ START_TEST(test_clip_golden)
         double ss = 0.0;
         for (int j = 0; j < 3; j++) {
             g[j] = gu_f32(&f, cases[i], gu_fmt("g%d", j), (size_t)d[j]);
-            ss += sum_of_squares(g[j], d[j]);
+            ss += adamw_sum_of_squares(g[j], d[j]);
         }
         float *max_norm = gu_f32(&f, cases[i], "max_norm", 1);
         float *rnorm = gu_f32(&f, cases[i], "total_norm", 1);
@@ -114,13 +114,13 @@ START_TEST(test_clip_golden)
         double norm = sqrt(ss);
         float fnorm = (float)norm;
         gu_assert_close_each(gu_fmt("%s total_norm", cases[i]), &fnorm, rnorm, 1, CLIP_TOL, 0.0);
-        float coef = clip_coefficient(norm, max_norm[0]);
+        float coef = adamw_clip_coefficient(norm, max_norm[0]);
         gu_assert_close_each(gu_fmt("%s coef", cases[i]), &coef, rcoef, 1, CLIP_TOL, 0.0);
         int above = norm > max_norm[0];
         ck_assert_int_eq(above, strcmp(cases[i], "clip_above") == 0);
         for (int j = 0; j < 3; j++) {
             float *ref = gu_f32(&f, cases[i], gu_fmt("clipped%d", j), (size_t)d[j]);
-            scale_in_place(g[j], d[j], coef);
+            adamw_scale_in_place(g[j], d[j], coef);
             gu_assert_close_each(gu_fmt("%s clipped%d", cases[i], j), g[j], ref, (size_t)d[j],
                                  CLIP_TOL, 1e-30);
             if (!above) {
@@ -139,7 +139,7 @@ START_TEST(test_clip_golden)
 }
 END_TEST
 
-/* sum_of_squares accumulates in double: 1e4² + 1000·1² = 100001000 exactly
+/* adamw_sum_of_squares accumulates in double: 1e4² + 1000·1² = 100001000 exactly
  * (a float accumulator would stay at 1e8, whose ulp is 8). */
 START_TEST(test_sum_of_squares_is_double)
 {
@@ -149,31 +149,31 @@ START_TEST(test_sum_of_squares_is_double)
     for (int i = 1; i < N; i++) {
         x[i] = (i % 2) ? 1.0f : -1.0f;
     }
-    ck_assert_msg(sum_of_squares(x, N) == 100001000.0, "sum_of_squares = %.17g",
-                  sum_of_squares(x, N));
+    ck_assert_msg(adamw_sum_of_squares(x, N) == 100001000.0, "adamw_sum_of_squares = %.17g",
+                  adamw_sum_of_squares(x, N));
     float y[2] = {3.0f, -4.0f};
-    ck_assert_msg(sum_of_squares(y, 2) == 25.0, "sum_of_squares(3,-4) = %.17g",
-                  sum_of_squares(y, 2));
+    ck_assert_msg(adamw_sum_of_squares(y, 2) == 25.0, "adamw_sum_of_squares(3,-4) = %.17g",
+                  adamw_sum_of_squares(y, 2));
     /* float overflow of x² is no overflow in double */
     float z[2] = {3e38f, 3e38f};
-    double s = sum_of_squares(z, 2);
+    double s = adamw_sum_of_squares(z, 2);
     ck_assert_msg(isfinite(s) && fabs(s / (2.0 * 3e38 * 3e38) - 1.0) < 1e-7, "%.17g", s);
 }
 END_TEST
 
-/* clip_coefficient = min(1, max_norm/(norm + 1e-6)), as clip_grad_norm_. */
+/* adamw_clip_coefficient = min(1, max_norm/(norm + 1e-6)), as clip_grad_norm_. */
 START_TEST(test_clip_coefficient_values)
 {
-    ck_assert_float_eq(clip_coefficient(0.0, 1.0f), 1.0f);
-    ck_assert_float_eq(clip_coefficient(0.5, 1.0f), 1.0f);
+    ck_assert_float_eq(adamw_clip_coefficient(0.0, 1.0f), 1.0f);
+    ck_assert_float_eq(adamw_clip_coefficient(0.5, 1.0f), 1.0f);
     /* at norm == max_norm the 1e-6 still bites: 1/(1 + 1e-6) < 1 */
-    float at = clip_coefficient(1.0, 1.0f);
+    float at = adamw_clip_coefficient(1.0, 1.0f);
     ck_assert_float_eq(at, (float)(1.0 / (1.0 + 1e-6)));
     ck_assert_float_lt(at, 1.0f);
-    ck_assert_float_eq(clip_coefficient(8.0, 2.0f), (float)(2.0 / (8.0 + 1e-6)));
-    ck_assert_float_eq(clip_coefficient(1e30, 1.0f), (float)(1.0 / (1e30 + 1e-6)));
+    ck_assert_float_eq(adamw_clip_coefficient(8.0, 2.0f), (float)(2.0 / (8.0 + 1e-6)));
+    ck_assert_float_eq(adamw_clip_coefficient(1e30, 1.0f), (float)(1.0 / (1e30 + 1e-6)));
     float x[5] = {1.0f, -2.0f, 0.5f, 0.0f, 3.0f};
-    scale_in_place(x, 5, 0.25f);
+    adamw_scale_in_place(x, 5, 0.25f);
     ck_assert_float_eq(x[0], 0.25f);
     ck_assert_float_eq(x[1], -0.5f);
     ck_assert_float_eq(x[2], 0.125f);
@@ -192,7 +192,7 @@ START_TEST(test_adamw_zero_lr)
     float *p = gu_randn(&r, N, 1.0, 0.0), *g = gu_randn(&r, N, 1.0, 0.0);
     float *p0 = gu_copy(p, N);
     float m[N] = {0}, v[N] = {0};
-    adamw_update(p, g, m, v, N, 0.0f, 0.9f, 0.95f, 1e-8f, 0.1f, 1);
+    adamw_update(p, g, m, v, N, &(adamw_settings){0.0f, 0.9f, 0.95f, 1e-8f, 0.1f}, 1);
     for (int i = 0; i < N; i++) {
         ck_assert_float_eq(p[i], p0[i]);
         ck_assert_float_eq_tol(m[i], 0.1f * g[i], 1e-6f * fabsf(g[i]) + 1e-30f);

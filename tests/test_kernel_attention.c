@@ -4,8 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "attention.h"
-#include "golden_util.h"
+#include "kernels/attention.h"
+#include "tests/golden_util.h"
 
 /* References are exact (float64, rounded once). Scores are float32 dots of
  * hs ≤ 32 terms (|score| ≲ 10, round-off ~1e-6), exp adds a few ulp, and out

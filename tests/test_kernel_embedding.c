@@ -3,8 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "embedding.h"
-#include "golden_util.h"
+#include "kernels/embedding.h"
+#include "tests/golden_util.h"
 
 typedef struct {
     int B, T, C, V, maxT;

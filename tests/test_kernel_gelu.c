@@ -3,8 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "gelu.h"
-#include "golden_util.h"
+#include "kernels/gelu.h"
+#include "tests/golden_util.h"
 
 /* Element-wise: |Δ_i| ≤ 2e-6·max(1, |ref_i|). References are exact (float64,
  * rounded once). The kernel's tanh = 1 − 2/(e^{2u}+1) costs a few ulp of

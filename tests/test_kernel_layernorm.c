@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "golden_util.h"
-#include "layernorm.h"
+#include "tests/golden_util.h"
+#include "kernels/layernorm.h"
 
 /* References are exact (float64, rounded once). In float32 the row mean
  * (a sum of C ≤ 64 terms of |x| ≲ 6) and the two-pass variance carry relative

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "golden_util.h"
-#include "matmul.h"
+#include "tests/golden_util.h"
+#include "kernels/matmul.h"
 
 typedef void (*fwd_fn)(float *, const float *, const float *, const float *, int, int, int);
 typedef void (*bwd_fn)(float *, float *, float *, const float *, const float *, const float *,

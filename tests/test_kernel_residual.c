@@ -3,8 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "golden_util.h"
-#include "residual.h"
+#include "tests/golden_util.h"
+#include "kernels/residual.h"
 
 /* forward: one correctly rounded float addition per element, as the reference
  * (exact sum rounded once): bit-identical, tol 0.

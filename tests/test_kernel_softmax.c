@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "golden_util.h"
-#include "softmax.h"
+#include "tests/golden_util.h"
+#include "kernels/softmax.h"
 
 /* References are exact (float64, rounded once).
  * probs, element-wise |Δ| ≤ 2e-5·|ref| (+1e-38 for float underflow): exp(x − max)

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
-#include "export.h"
-#include "golden_util.h"
-#include "probe.h"
-#include "safetensors.h"
+#include "model/checkpoint.h"
+#include "model/export.h"
+#include "tests/golden_util.h"
+#include "apps/probe.h"
+#include "base/safetensors.h"
 
 #define GOLDEN "golden/model"
 static char tmpdir[256];
@@ -134,12 +134,12 @@ static probe_options golden_probe_args(const char *state)
     ck_assert_msg(a != NULL, "probe_args.json: %s", jerr.text);
     probe_options o = probe_defaults();
     o.steps = (int)json_integer_value(json_object_get(a, "steps"));
-    o.adam.lr = (float)json_number_value(json_object_get(a, "lr"));
-    o.adam.weight_decay = (float)json_number_value(json_object_get(a, "weight_decay"));
-    o.adam.beta1 = (float)json_number_value(json_object_get(a, "beta1"));
-    o.adam.beta2 = (float)json_number_value(json_object_get(a, "beta2"));
-    o.adam.eps = (float)json_number_value(json_object_get(a, "eps"));
-    o.clip = (float)json_number_value(json_object_get(a, "clip"));
+    o.optim.adam.lr = (float)json_number_value(json_object_get(a, "lr"));
+    o.optim.adam.weight_decay = (float)json_number_value(json_object_get(a, "weight_decay"));
+    o.optim.adam.beta1 = (float)json_number_value(json_object_get(a, "beta1"));
+    o.optim.adam.beta2 = (float)json_number_value(json_object_get(a, "beta2"));
+    o.optim.adam.eps = (float)json_number_value(json_object_get(a, "eps"));
+    o.optim.clip = (float)json_number_value(json_object_get(a, "clip"));
     json_decref(a);
     ck_assert_int_eq(o.steps, 3);
     return o;

@@ -1,5 +1,5 @@
 /* test_prepare: the Brown corpus text rebuilt from tagged lines, its list of
- * texts, and `lnfree prepare`'s work (model/prepare.c) on tiny inputs with
+ * texts, and `lnfree prepare`'s work (data/prepare.c) on tiny inputs with
  * known tokens, on a small Brown-like directory and on the real corpus from
  * the fetch-data cache; bad inputs rejected with messages naming them. */
 #define _POSIX_C_SOURCE 200809L
@@ -10,13 +10,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "brown.h"
-#include "buf.h"
-#include "data_util.h"
-#include "golden_util.h"
-#include "prepare.h"
-#include "sha256.h"
-#include "tokens.h"
+#include "data/brown.h"
+#include "base/buf.h"
+#include "tests/data_util.h"
+#include "tests/golden_util.h"
+#include "data/prepare.h"
+#include "base/sha256.h"
+#include "data/tokens.h"
 
 static const char *gpt2_dir;
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "safetensors.h"
+#include "base/safetensors.h"
 
 static char tmpdir[256]; /* created once in main; every test writes its own file names */
 
@@ -235,7 +235,7 @@ START_TEST(test_write_replaces_and_failure_keeps_old)
     tmp_file_of(tmp, sizeof tmp, dir);
     ck_assert_int_eq(st_write(dir, &e1, 1, &err), -1);
     assert_msg_has(err, dir);
-    assert_msg_has(err, "cannot rename");
+    assert_msg_has(err, "cannot replace file");
     ck_assert_int_ne(access(tmp, F_OK), 0);
     struct stat sb;
     ck_assert_int_eq(stat(dir, &sb), 0);

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
-#include "golden_util.h"
-#include "lr.h"
-#include "schedule.h"
-#include "sigma.h"
+#include "model/checkpoint.h"
+#include "tests/golden_util.h"
+#include "schedule/lr.h"
+#include "schedule/schedule.h"
+#include "schedule/sigma.h"
 
 static char tmpdir[256];
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "golden_util.h"
-#include "sha256.h"
+#include "tests/golden_util.h"
+#include "base/sha256.h"
 
 static const struct {
     const char *text;

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "brown.h"
-#include "data_util.h"
-#include "golden_util.h"
-#include "tokenizer.h"
+#include "data/brown.h"
+#include "tests/data_util.h"
+#include "tests/golden_util.h"
+#include "data/tokenizer.h"
 
 static tokenizer *gpt2; /* the real vocabulary, loaded once in main */
 

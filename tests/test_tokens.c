@@ -4,13 +4,15 @@
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "data_util.h"
-#include "golden_util.h"
-#include "tokens.h"
+#include "tests/data_util.h"
+#include "tests/golden_util.h"
+#include "data/stream.h"
+#include "data/tokens.h"
 
 /* A token file: an llm.c header (when magic ≠ 0) then n uint16 tokens. */
 static const char *write_tokens(const char *name, uint32_t magic, uint32_t version,
@@ -97,32 +99,104 @@ START_TEST(test_llmc_shard)
 }
 END_TEST
 
-START_TEST(test_windows)
+START_TEST(test_batches)
 {
-    token_file tf;
+    token_stream tf;
     lnf_error err;
-    open_ok(&tf, write_tokens("win.bin", 0, 0, 0, ten, 10), TOKENS_AUTO, 0);
-    int out[2 * 4];
-    /* B=2, T=3 at 1: rows 1..4 and 4..7, each x = row[0..3), y = row[1..4) */
-    ck_assert_msg(tokens_window(&tf, 1, 2, 3, out, &err) == 0, "%s", err.msg);
-    static const int want[] = {1, 2, 3, 4, 4, 5, 6, 7};
-    ck_assert_mem_eq(out, want, sizeof want);
-    /* the last window that fits: 6 + 3·1 + 1 = 10 tokens */
-    ck_assert_msg(tokens_window(&tf, 6, 1, 3, out, &err) == 0, "%s", err.msg);
-    static const int last[] = {6, 7, 8, 65535};
-    ck_assert_mem_eq(out, last, sizeof last);
-    ck_assert_int_eq(tokens_window(&tf, 7, 1, 3, out, &err), -1);
-    du_assert_msg_has("past the end", err.msg, "win.bin", "window at token 7 needs 11 tokens",
-                      "the file has 10", NULL);
-    ck_assert_int_eq(tokens_window(&tf, (size_t)-1, 1, 1, out, &err), -1);
-    ck_assert_int_eq(tokens_window(&tf, 0, 0, 3, out, &err), -1);
+    ck_assert_msg(stream_open_file(&tf, write_tokens("win.bin", 0, 0, 0, ten, 10), 0, &err) == 0,
+                  "%s", err.msg);
+    int x[2 * 3], y[2 * 3];
+    /* B=2, T=3 at 1: tokens 1..7; x the first six, y the six after them */
+    ck_assert_msg(stream_batch(&tf, 1, 2, 3, x, y, &err) == 0, "%s", err.msg);
+    static const int want_x[] = {1, 2, 3, 4, 5, 6}, want_y[] = {2, 3, 4, 5, 6, 7};
+    ck_assert_mem_eq(x, want_x, sizeof want_x);
+    ck_assert_mem_eq(y, want_y, sizeof want_y);
+    /* the last batch that fits: 6 + 3·1 + 1 = 10 tokens */
+    ck_assert_msg(stream_batch(&tf, 6, 1, 3, x, y, &err) == 0, "%s", err.msg);
+    static const int last_x[] = {6, 7, 8}, last_y[] = {7, 8, 65535};
+    ck_assert_mem_eq(x, last_x, sizeof last_x);
+    ck_assert_mem_eq(y, last_y, sizeof last_y);
+    ck_assert_int_eq(stream_batch(&tf, 7, 1, 3, x, y, &err), -1);
+    du_assert_msg_has("past the end", err.msg, "win.bin", "batch at token 7 needs 11 tokens",
+                      "the data has 10", NULL);
+    ck_assert_int_eq(stream_batch(&tf, (size_t)-1, 1, 1, x, y, &err), -1);
+    ck_assert_int_eq(stream_batch(&tf, 0, 0, 3, x, y, &err), -1);
     du_assert_msg_has("B=0", err.msg, "B ≥ 1 and T ≥ 1", NULL);
-    tokens_close(&tf);
+    stream_close(&tf);
 }
 END_TEST
 
-/* A larger file: every window equals the tokens written. */
-START_TEST(test_large_file_windows)
+/* Two files as one stream (llm.c shards): a batch across the boundary, rows
+ * from their own positions, and random rows that depend on (seed, k, b) only. */
+START_TEST(test_stream_of_shards)
+{
+    uint16_t a[6] = {10, 11, 12, 13, 14, 15}, b[5] = {20, 21, 22, 23, 24};
+    char *paths[2] = {strdup(write_tokens("s_train_000.bin", LLMC_MAGIC, 1, 6, a, 6)),
+                      strdup(write_tokens("s_train_001.bin", LLMC_MAGIC, 1, 5, b, 5))};
+    token_stream st;
+    lnf_error err;
+    ck_assert_msg(stream_open_files(&st, "shards", paths, 2, 50257, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(st.n_tokens, 11);
+    ck_assert_int_eq(stream_at(&st, 5), 15);
+    ck_assert_int_eq(stream_at(&st, 6), 20);
+    int x[4], y[4];
+    ck_assert_msg(stream_batch(&st, 4, 2, 2, x, y, &err) == 0, "%s", err.msg);
+    static const int wx[] = {14, 15, 20, 21}, wy[] = {15, 20, 21, 22};
+    ck_assert_mem_eq(x, wx, sizeof wx);
+    ck_assert_mem_eq(y, wy, sizeof wy);
+    size_t starts[2] = {8, 1};
+    ck_assert_msg(stream_rows(&st, starts, 2, 2, x, y, &err) == 0, "%s", err.msg);
+    static const int rx[] = {22, 23, 11, 12}, ry[] = {23, 24, 12, 13};
+    ck_assert_mem_eq(x, rx, sizeof rx);
+    ck_assert_mem_eq(y, ry, sizeof ry);
+    starts[0] = 9; /* 9 + 2 + 1 > 11 */
+    ck_assert_int_eq(stream_rows(&st, starts, 2, 2, x, y, &err), -1);
+    du_assert_msg_has("row past the end", err.msg, "shards", "at token 9", NULL);
+    stream_close(&st);
+    /* the directory form: *_train_*.bin in name order, val missing */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", du_path(""));
+    ck_assert_msg(stream_open_split(&st, dir, "train", 50257, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(stream_at(&st, 6), 20);
+    stream_close(&st);
+    ck_assert_int_eq(stream_open_split(&st, dir, "val", 50257, &err), -1);
+    du_assert_msg_has("no val split", err.msg, "no val.bin and no llm.c shards *_val_*.bin", NULL);
+    /* random rows: the same (seed, k, b) the same position; different k, different rows */
+    size_t r1[4], r2[4], r3[4];
+    stream_random_rows(1000000, 42, 7, 4, 64, r1);
+    stream_random_rows(1000000, 42, 7, 4, 64, r2);
+    stream_random_rows(1000000, 42, 8, 4, 64, r3);
+    ck_assert_mem_eq(r1, r2, sizeof r1);
+    ck_assert_int_ne(memcmp(r1, r3, sizeof r1), 0);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_uint_lt(r1[i] + 64, 1000000);
+    }
+    free(paths[0]);
+    free(paths[1]);
+}
+END_TEST
+
+/* Sequential order: batches from start onward, back to 0 when the next one
+ * would not fit, each a function of its index alone (here by hand: 20
+ * tokens, B·T = 6, so 7 tokens per batch). */
+START_TEST(test_sequential_positions)
+{
+    /* from 5: 5, 11 fit (11 + 7 ≤ 20), 17 does not; then 0, 6, 12 per pass */
+    static const size_t want[] = {5, 11, 0, 6, 12, 0, 6, 12, 0};
+    for (int k = 0; k < 9; k++) {
+        ck_assert_uint_eq(stream_sequential_pos(20, 5, 2, 3, k), want[k]);
+    }
+    /* a start past the last batch that fits goes to 0 at once; start wraps mod n */
+    ck_assert_uint_eq(stream_sequential_pos(20, 14, 2, 3, 0), 0);
+    ck_assert_uint_eq(stream_sequential_pos(20, 25, 2, 3, 0), 5);
+    /* exactly one batch fits: every k reads it */
+    ck_assert_uint_eq(stream_sequential_pos(7, 0, 2, 3, 0), 0);
+    ck_assert_uint_eq(stream_sequential_pos(7, 0, 2, 3, 1000000), 0);
+}
+END_TEST
+
+/* A larger file: every batch equals the tokens written. */
+START_TEST(test_large_file_batches)
 {
     enum { N = 1 << 20, B = 4, T = 64 };
     uint16_t *tok = malloc(N * sizeof *tok);
@@ -131,23 +205,24 @@ START_TEST(test_large_file_windows)
     for (size_t i = 0; i < N; i++) {
         tok[i] = (uint16_t)(gu_uniform(&r) * 50257);
     }
-    token_file tf;
-    open_ok(&tf, write_tokens("large.bin", LLMC_MAGIC, 1, N, tok, N), TOKENS_AUTO, 50257);
-    ck_assert_uint_eq(tf.n_tokens, N);
-    int *out = malloc(B * (T + 1) * sizeof *out);
+    token_stream tf;
     lnf_error err;
+    ck_assert_msg(stream_open_file(&tf, write_tokens("large.bin", LLMC_MAGIC, 1, N, tok, N), 50257,
+                                   &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(tf.n_tokens, N);
+    int *x = malloc(B * T * sizeof *x), *y = malloc(B * T * sizeof *y);
     for (int k = 0; k < 200; k++) {
         size_t pos = (size_t)(gu_uniform(&r) * (N - B * T - 1));
-        ck_assert_msg(tokens_window(&tf, pos, B, T, out, &err) == 0, "%s", err.msg);
-        for (int b = 0; b < B; b++) {
-            for (int t = 0; t <= T; t++) {
-                ck_assert_int_eq(out[b * (T + 1) + t], tok[pos + (size_t)(b * T + t)]);
-            }
+        ck_assert_msg(stream_batch(&tf, pos, B, T, x, y, &err) == 0, "%s", err.msg);
+        for (int i = 0; i < B * T; i++) {
+            ck_assert_int_eq(x[i], tok[pos + (size_t)i]);
+            ck_assert_int_eq(y[i], tok[pos + (size_t)i + 1]);
         }
     }
-    free(out);
+    free(x);
+    free(y);
     free(tok);
-    tokens_close(&tf);
+    stream_close(&tf);
 }
 END_TEST
 
@@ -188,8 +263,10 @@ int main(void)
     TCase *tc = tcase_create("files");
     tcase_add_test(tc, test_raw_file);
     tcase_add_test(tc, test_llmc_shard);
-    tcase_add_test(tc, test_windows);
-    tcase_add_test(tc, test_large_file_windows);
+    tcase_add_test(tc, test_batches);
+    tcase_add_test(tc, test_sequential_positions);
+    tcase_add_test(tc, test_stream_of_shards);
+    tcase_add_test(tc, test_large_file_batches);
     tcase_add_test(tc, test_rejects_hostile_files);
     suite_add_tcase(s, tc);
     int rc = gu_run(s);

@@ -13,14 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
-#include "fsutil.h"
-#include "golden_util.h"
-#include "train.h"
+#include "model/checkpoint.h"
+#include "base/fs.h"
+#include "tests/golden_util.h"
+#include "train/train.h"
 
 static char tmpdir[256];
 
@@ -37,8 +38,8 @@ static int write_tokens(const char *dir, size_t n)
     for (size_t i = 0; i < n; i++) {
         ids[i] = (uint16_t)(gu_uniform(&r) < 0.05 ? 96 : (int)(gu_uniform(&r) * 96));
     }
-    int rc = ensure_dir(dir, &err) || write_file_atomic(gu_fmt("%s/train.bin", dir), ids, n * 2, &err) ||
-             write_file_atomic(gu_fmt("%s/val.bin", dir), ids, n / 4 * 2, &err);
+    int rc = fs_ensure_dir(dir, &err) || fs_write_atomic(gu_fmt("%s/train.bin", dir), ids, n * 2, &err) ||
+             fs_write_atomic(gu_fmt("%s/val.bin", dir), ids, n / 4 * 2, &err);
     if (rc != 0) {
         fprintf(stderr, "test_train: %s\n", err.msg);
     }
@@ -56,8 +57,8 @@ static int write_gpt2_tokens(const char *dir, size_t n)
     for (size_t i = 0; i < n; i++) {
         ids[i] = (uint16_t)(gu_uniform(&r) * 50257);
     }
-    int rc = ensure_dir(dir, &err) || write_file_atomic(gu_fmt("%s/train.bin", dir), ids, n * 2, &err) ||
-             write_file_atomic(gu_fmt("%s/val.bin", dir), ids, n / 4 * 2, &err);
+    int rc = fs_ensure_dir(dir, &err) || fs_write_atomic(gu_fmt("%s/train.bin", dir), ids, n * 2, &err) ||
+             fs_write_atomic(gu_fmt("%s/val.bin", dir), ids, n / 4 * 2, &err);
     if (rc != 0) {
         fprintf(stderr, "test_train: %s\n", err.msg);
     }
@@ -77,7 +78,7 @@ static train_options tiny_run(const char *out)
     o.grad_accum = 2;
     o.steps = 12;
     o.warmup = 3;
-    o.max_lr = 3e-3f;
+    o.optim.adam.lr = 3e-3f;
     o.val_every = 4;
     o.val_batches = 2;
     o.ckpt_every = 3;
@@ -170,14 +171,17 @@ END_TEST
  * have M·N·K = 64·64·50257 ≈ 2e8, far above the 2.6e5 past which OpenBLAS
  * splits an sgemm over its threads by their number (and rounds differently
  * for each), so this catches any matmul that leaves the size-determined
- * blocks of model/parallel.c. Measured: a whole-matrix sgemm in the forward
+ * blocks of kernels/parallel.c. Measured: a whole-matrix sgemm in the forward
  * unembedding changes the result under OpenBLAS's Haswell and Zen kernels,
  * not under SkylakeX or Cooperlake; in the backward under every one: CTest
  * runs this case again with OPENBLAS_CORETYPE=Haswell. */
 static void train_with_threads(const char *out, int threads)
 {
+    gpt2_config tiny;
+    lnf_error err;
+    ck_assert_msg(config_preset(&tiny, "gpt2-tiny", &err) == 0, "%s", err.msg);
     train_options o = train_defaults();
-    o.init_config = "gpt2-tiny";
+    o.init = &tiny;
     o.data_dir = tmp("data50k");
     o.out_dir = out;
     o.B = 2;
@@ -188,7 +192,6 @@ static void train_with_threads(const char *out, int threads)
     o.val_batches = 1;
     omp_set_num_threads(threads);
     train_result res;
-    lnf_error err;
     ck_assert_msg(train_run(&o, &res, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(res.steps_done, 3);
 }
@@ -226,7 +229,7 @@ START_TEST(test_divergence_keeps_last_good_checkpoint)
     train_options o = tiny_run(tmp("diverge"));
     o.ckpt_every = 1;
     o.warmup = 0;
-    o.max_lr = o.min_lr = 1e30f; /* every AdamW step moves each weight by ~1e30 */
+    o.optim.adam.lr = o.min_lr = 1e30f; /* every AdamW step moves each weight by ~1e30 */
     train_result res;
     lnf_error err = {{0}};
     ck_assert_int_eq(train_run(&o, &res, &err), -1);
@@ -240,6 +243,13 @@ START_TEST(test_divergence_keeps_last_good_checkpoint)
     free_run(&o);
 }
 END_TEST
+
+/* Bytes in the file, -1 when it does not exist. */
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
 
 START_TEST(test_sigkill_never_damages_a_checkpoint)
 {
@@ -260,12 +270,17 @@ START_TEST(test_sigkill_never_damages_a_checkpoint)
             }
             _exit(0);
         }
-        /* 150..1250 ms: a few checkpoints in, landing anywhere in a write */
-        struct timespec d = {.tv_sec = 0, .tv_nsec = (150 + 100 * round) * 1000000L};
-        if (d.tv_nsec >= 1000000000L) {
-            d.tv_sec = 1;
-            d.tv_nsec -= 1000000000L;
+        /* Wait until the child writes to its step record (a step's checkpoint is
+         * written right after its line), then 0..33 ms more: the kill lands anywhere in a checkpoint
+         * write or a step, however loaded the machine is. */
+        char metrics[512];
+        snprintf(metrics, sizeof metrics, "%s/metrics.jsonl", o.out_dir);
+        long start = file_size(metrics);
+        for (int waited = 0; file_size(metrics) == start && waited < 60000; waited += 2) {
+            struct timespec poll = {.tv_sec = 0, .tv_nsec = 2000000L};
+            nanosleep(&poll, NULL);
         }
+        struct timespec d = {.tv_sec = 0, .tv_nsec = 3000000L * round};
         nanosleep(&d, NULL);
         kill(pid, SIGKILL);
         int status;
@@ -274,7 +289,7 @@ START_TEST(test_sigkill_never_damages_a_checkpoint)
         lnf_error err;
         char dir[512];
         snprintf(dir, sizeof dir, "%s/model", o.out_dir);
-        ck_assert_msg(dir_recover(dir, &err) == 0, "%s", err.msg);
+        ck_assert_msg(fs_dir_recover(dir, &err) == 0, "%s", err.msg);
         if (access(dir, F_OK) != 0) {
             continue; /* killed before the first checkpoint */
         }

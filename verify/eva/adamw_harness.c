@@ -1,12 +1,12 @@
 /* EVA harness: adamw.c.
  * domain: adamw_update: n in [1, 1024]; |param|, |grad|, |m| <= 1e4; 0 <= v <= 1e8; lr in [0, 1e-2]; beta1, beta2 in [0, 0.999]; eps in [1e-8, 1e-6]; weight_decay in [0, 0.1]; step in [1, 10^7]
- * domain: sum_of_squares: n in [1, 1024], |x| <= 1e4 (the sum is a reduction: its loop is unrolled)
- * domain: clip_coefficient: 0 <= norm <= 1e30, max_norm in [1e-3, 1e3]
- * domain: scale_in_place: n in [1, 1024], |x| <= 1e30, factor in [0, 1]
+ * domain: adamw_sum_of_squares: n in [1, 1024], |x| <= 1e4 (the sum is a reduction: its loop is unrolled)
+ * domain: adamw_clip_coefficient: 0 <= norm <= 1e30, max_norm in [1e-3, 1e3]
+ * domain: adamw_scale_in_place: n in [1, 1024], |x| <= 1e30, factor in [0, 1]
  */
 /* eva-auto-loop-unroll: 1100 */
 #include "__fc_builtin.h"
-#include "adamw.h"
+#include "kernels/adamw.h"
 
 #define NMAX 1024
 static float param[NMAX], grad[NMAX], m[NMAX], v[NMAX], x[NMAX];
@@ -28,21 +28,22 @@ int main(void)
     float eps = Frama_C_float_interval(1e-8f, 1e-6f);
     float wd = Frama_C_float_interval(0.0f, 0.1f);
     int step = Frama_C_interval(1, 10000000);
-    adamw_update(param, grad, m, v, n, lr, beta1, beta2, eps, wd, step);
+    adamw_settings s = {.lr = lr, .beta1 = beta1, .beta2 = beta2, .eps = eps, .weight_decay = wd};
+    adamw_update(param, grad, m, v, n, &s, step);
     Frama_C_show_each_update_param(param[Frama_C_interval(0, n - 1)]);
     Frama_C_show_each_update_m(m[Frama_C_interval(0, n - 1)]);
     Frama_C_show_each_update_v(v[Frama_C_interval(0, n - 1)]);
 
-    double ss = sum_of_squares(grad, n);
+    double ss = adamw_sum_of_squares(grad, n);
     Frama_C_show_each_sum_of_squares(ss);
 
     double norm = Frama_C_double_interval(0.0, 1e30);
     float max_norm = Frama_C_float_interval(1e-3f, 1e3f);
-    float coef = clip_coefficient(norm, max_norm);
+    float coef = adamw_clip_coefficient(norm, max_norm);
     Frama_C_show_each_clip_coefficient(coef);
 
     float factor = Frama_C_float_interval(0.0f, 1.0f);
-    scale_in_place(x, n, factor);
+    adamw_scale_in_place(x, n, factor);
     Frama_C_show_each_scale_in_place(x[Frama_C_interval(0, n - 1)]);
     return 0;
 }

@@ -7,7 +7,7 @@
  */
 /* eva-auto-loop-unroll: 16 */
 #include "__fc_builtin.h"
-#include "attention.h"
+#include "kernels/attention.h"
 
 #define TMAX 8
 #define CMAX 8

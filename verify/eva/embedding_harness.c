@@ -5,7 +5,7 @@
  */
 /* eva-auto-loop-unroll: 10 */
 #include "__fc_builtin.h"
-#include "embedding.h"
+#include "kernels/embedding.h"
 
 #define TMAX 8
 #define CMAX 8

@@ -5,7 +5,7 @@
  */
 /* eva-auto-loop-unroll: 0 */
 #include "__fc_builtin.h"
-#include "gelu.h"
+#include "kernels/gelu.h"
 
 #define NMAX 4096
 static float inp[NMAX], out[NMAX], dout[NMAX], dinp[NMAX];

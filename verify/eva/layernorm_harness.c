@@ -10,7 +10,7 @@
  */
 /* eva-auto-loop-unroll: 4100 */
 #include "__fc_builtin.h"
-#include "layernorm.h"
+#include "kernels/layernorm.h"
 
 #define NMAX 2
 #define CMAX LN_FIXED_MAX_C

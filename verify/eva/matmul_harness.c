@@ -13,7 +13,7 @@
  */
 /* eva-auto-loop-unroll: 3100 */
 #include "__fc_builtin.h"
-#include "matmul.h"
+#include "kernels/matmul.h"
 
 #define LMAX 1024
 #define C_GPT2 3072

@@ -5,7 +5,7 @@
  */
 /* eva-auto-loop-unroll: 70 */
 #include "__fc_builtin.h"
-#include "residual.h"
+#include "kernels/residual.h"
 
 #define NMAX 64
 static float a[NMAX], b[NMAX], out[NMAX], dout[NMAX], da[NMAX], db[NMAX];

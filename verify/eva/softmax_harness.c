@@ -6,7 +6,7 @@
  */
 /* eva-auto-loop-unroll: 16 */
 #include "__fc_builtin.h"
-#include "softmax.h"
+#include "kernels/softmax.h"
 
 #define VMAX 65536
 static float logits[VMAX], probs[VMAX], dlogits[VMAX];

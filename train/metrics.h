@@ -1,0 +1,26 @@
+/* metrics: OUT/metrics.jsonl, one JSON line per optimizer step. */
+#ifndef LNFREE_TRAIN_METRICS_H
+#define LNFREE_TRAIN_METRICS_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include "base/error.h"
+#include "base/path.h"
+
+typedef struct {
+    FILE *fp;
+    lnf_path path;
+} metrics_log;
+
+/* A new log in out_dir, or (resume) the existing one without the lines of
+ * steps ≥ resume_step, which the resumed run redoes (it may have gone past
+ * its last checkpoint before it stopped). */
+int metrics_open(metrics_log *l, const char *out_dir, int resume, int resume_step,
+                 lnf_error *err);
+
+/* One compact line (7 significant digits), flushed. */
+int metrics_append(metrics_log *l, const json_t *rec, lnf_error *err);
+
+void metrics_close(metrics_log *l);
+
+#endif
