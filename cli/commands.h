@@ -17,6 +17,12 @@ int cmd_eval(int argc, char **argv, const dist_ctx *dist);
 int cmd_export(int argc, char **argv, const dist_ctx *dist);
 int cmd_train(int argc, char **argv, const dist_ctx *dist);
 int cmd_remove_ln(int argc, char **argv, const dist_ctx *dist);
+int cmd_reproduce(int argc, char **argv, const dist_ctx *dist);
+
+/* The end of a train, remove-ln or reproduce run: prints the summary (rank
+ * 0) or the error (ending the whole job under MPI); the exit code. */
+int report_training(const char *cmd, int rc, const train_result *res, const char *out_dir,
+                    const lnf_error *err, const dist_ctx *dist);
 
 /* The live progress line on stderr ("\rstep N/M  loss ..."): train's
  * progress callback, for train, remove-ln and demo. */

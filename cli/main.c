@@ -3,6 +3,7 @@
 #include <string.h>
 #include "base/blas_env.h"
 #include "cli/commands.h"
+#include "train/version.h"
 #include "train/dist.h"
 #include "kernels/matmul.h"
 
@@ -21,6 +22,7 @@ static const struct {
     {"remove-ln", cmd_remove_ln, "fine-tune while removing every LayerNorm on a schedule"},
     {"eval", cmd_eval, "cross-entropy of a model on a token file"},
     {"export", cmd_export, "write the LN-free hf or folded form of a fully frozen model"},
+    {"reproduce", cmd_reproduce, "re-run a checkpoint's or export's provenance, compare bits"},
 };
 
 static void usage(FILE *out)
@@ -47,8 +49,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0) {
         const char *core = blas_core_in_use();
-        printf("lnfree %s (matmul: %s%s%s; data parallel: %s)\n", LNFREE_VERSION,
-               matmul_backend(), core != NULL ? ", OpenBLAS core " : "", core != NULL ? core : "",
+        printf("lnfree %s (commit %.12s%s; matmul: %s%s%s; data parallel: %s)\n", LNFREE_VERSION,
+               LNFREE_GIT_COMMIT, LNFREE_GIT_DIRTY ? ", modified" : "", matmul_backend(), core != NULL ? ", OpenBLAS core " : "", core != NULL ? core : "",
                dist_backend());
         return 0;
     }

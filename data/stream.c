@@ -14,7 +14,7 @@ static int by_name(const void *a, const void *b)
 }
 
 int stream_open_files(token_stream *s, const char *name, char *const *paths, int n,
-                      int vocab_size, lnf_error *err)
+                      tokens_format format, int vocab_size, lnf_error *err)
 {
     memset(s, 0, sizeof *s);
     s->name = strdup(name);
@@ -25,7 +25,7 @@ int stream_open_files(token_stream *s, const char *name, char *const *paths, int
         return lnf_fail(err, "%s: out of memory", name);
     }
     for (int i = 0; i < n; i++) {
-        if (tokens_open(&s->files[i], paths[i], TOKENS_AUTO, vocab_size, err) != 0) {
+        if (tokens_open(&s->files[i], paths[i], format, vocab_size, err) != 0) {
             stream_close(s);
             return -1;
         }
@@ -39,7 +39,7 @@ int stream_open_files(token_stream *s, const char *name, char *const *paths, int
 int stream_open_file(token_stream *s, const char *path, int vocab_size, lnf_error *err)
 {
     char *paths[1] = {(char *)path};
-    return stream_open_files(s, path, paths, 1, vocab_size, err);
+    return stream_open_files(s, path, paths, 1, TOKENS_AUTO, vocab_size, err);
 }
 
 /* The llm.c shards of `split` in dir: *_split_*.bin, sorted by name. */
@@ -96,7 +96,7 @@ int stream_open_split(token_stream *s, const char *dir, const char *split, int v
     if (list_shards(dir, split, &paths, &n, err) != 0) {
         return -1;
     }
-    int rc = n > 0 ? stream_open_files(s, dir, paths, n, vocab_size, err)
+    int rc = n > 0 ? stream_open_files(s, dir, paths, n, TOKENS_LLMC, vocab_size, err)
                    : lnf_fail(err, "%s: no %s.bin and no llm.c shards *_%s_*.bin", dir, split,
                               split);
     for (int i = 0; i < n; i++) {

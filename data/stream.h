@@ -25,14 +25,16 @@ typedef struct {
     char *name;       /* the file or directory, for messages */
 } token_stream;
 
-/* One file; or n files in this order, as one stream called `name`. */
+/* One file (raw or an llm.c shard, told apart by the magic); or n files of
+ * `format` in this order, as one stream called `name`. */
 int stream_open_file(token_stream *s, const char *path, int vocab_size, lnf_error *err);
 int stream_open_files(token_stream *s, const char *name, char *const *paths, int n,
-                      int vocab_size, lnf_error *err);
+                      tokens_format format, int vocab_size, lnf_error *err);
 
 /* The `split` ("train" or "val") of a data directory: DIR/split.bin
  * (nanoGPT, or `lnfree prepare`), else the llm.c shards DIR/ *_split_*.bin in
- * name order; fails naming the directory when it has neither. */
+ * name order, each of which must carry the llm.c header; fails naming the
+ * directory when it has neither. */
 int stream_open_split(token_stream *s, const char *dir, const char *split, int vocab_size,
                       lnf_error *err);
 

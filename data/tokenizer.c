@@ -411,7 +411,7 @@ static int alloc_cache(tokenizer *t, lnf_error *err)
     return 0;
 }
 
-int tokenizer_load(tokenizer **out, const char *dir, lnf_error *err)
+int tokenizer_files(const char *dir, lnf_path *vocab, lnf_path *merges, lnf_error *err)
 {
     static const char *const names[2][2] = {{"vocab.json", "merges.txt"},
                                             {"encoder.json", "vocab.bpe"}};
@@ -437,14 +437,24 @@ int tokenizer_load(tokenizer **out, const char *dir, lnf_error *err)
                             names[pick][1 - f]);
         }
     }
+    *vocab = paths[pick][0];
+    *merges = paths[pick][1];
+    return 0;
+}
+
+int tokenizer_load(tokenizer **out, const char *dir, lnf_error *err)
+{
+    lnf_path vocab, merges;
+    if (tokenizer_files(dir, &vocab, &merges, err) != 0) {
+        return -1;
+    }
     tokenizer *t = calloc(1, sizeof *t);
     if (t == NULL) {
         return lnf_fail(err, "out of memory for the tokenizer");
     }
     build_alphabet(t);
-    if (load_vocab(t, paths[pick][0].s, err) != 0 ||
-        find_fixed_tokens(t, paths[pick][0].s, err) != 0 ||
-        load_merges(t, paths[pick][1].s, paths[pick][0].s, err) != 0 ||
+    if (load_vocab(t, vocab.s, err) != 0 || find_fixed_tokens(t, vocab.s, err) != 0 ||
+        load_merges(t, merges.s, vocab.s, err) != 0 ||
         compile_pattern(t, err) != 0 || alloc_cache(t, err) != 0) {
         tokenizer_free(t);
         return -1;

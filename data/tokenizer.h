@@ -29,10 +29,16 @@
 #include <stdint.h>
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/path.h"
 
 typedef struct tokenizer tokenizer;
 
-/* Loads DIR/vocab.json + DIR/merges.txt, else DIR/encoder.json + DIR/vocab.bpe. */
+/* The vocabulary and merges files of DIR: DIR/vocab.json + DIR/merges.txt,
+ * else DIR/encoder.json + DIR/vocab.bpe (the same formats); fails naming
+ * what is missing. */
+int tokenizer_files(const char *dir, lnf_path *vocab, lnf_path *merges, lnf_error *err);
+
+/* Loads the files tokenizer_files finds. */
 int tokenizer_load(tokenizer **out, const char *dir, lnf_error *err);
 void tokenizer_free(tokenizer *t);
 

@@ -57,7 +57,7 @@ static void check_batches(const char *path, const uint8_t *tokens, size_t count)
         char *paths[2] = {(char *)path, (char *)path};
         token_stream st;
         lnf_error err;
-        if (stream_open_files(&st, path, paths, copies, 0, &err) != 0) {
+        if (stream_open_files(&st, path, paths, copies, TOKENS_AUTO, 0, &err) != 0) {
             fz_finding("stream of a valid file refused: %s", err.msg);
         }
         size_t total = count * (size_t)copies;

@@ -5,7 +5,7 @@ byte-for-byte a function of the tensors: the header is
 json.dumps(header, separators=(",", ":"), sort_keys=True) with
 name -> {"data_offsets", "dtype", "shape"}, tensor data follows in sorted-name
 order, little-endian, and the header is padded with b" " so that 8 + len(header)
-is a multiple of 8. No "__metadata__" entry is written.
+is a multiple of 8. A "__metadata__" entry is written only when given.
 """
 
 import json
@@ -34,9 +34,9 @@ def _as_array(t):
     return np.ascontiguousarray(a.astype(a.dtype.newbyteorder("<"), copy=False))
 
 
-def encode_safetensors(tensors):
+def encode_safetensors(tensors, metadata=None):
     """dict name -> numpy array (or torch tensor) -> bytes."""
-    header = {}
+    header = {} if metadata is None else {"__metadata__": metadata}
     chunks = []
     offset = 0
     for name in sorted(tensors):
@@ -54,9 +54,9 @@ def encode_safetensors(tensors):
     return struct.pack("<Q", len(hbytes)) + hbytes + b"".join(chunks)
 
 
-def write_safetensors(path, tensors):
+def write_safetensors(path, tensors, metadata=None):
     with open(path, "wb") as f:
-        f.write(encode_safetensors(tensors))
+        f.write(encode_safetensors(tensors, metadata))
 
 
 def read_safetensors(path):

@@ -104,12 +104,8 @@ static int check_consistent(const gpt2_config *cfg, const char *path, lnf_error 
     return 0;
 }
 
-int config_load(gpt2_config *cfg, const char *path, lnf_error *err)
+int config_from_json(gpt2_config *cfg, json_t *root, const char *path, lnf_error *err)
 {
-    json_t *root = jsonio_read(path, err);
-    if (root == NULL) {
-        return -1;
-    }
     int rc = -1;
     if (!json_is_object(root)) {
         lnf_fail(err, "%s: not a JSON object", path);
@@ -152,6 +148,16 @@ int config_load(gpt2_config *cfg, const char *path, lnf_error *err)
     }
     rc = check_consistent(cfg, path, err);
 done:
+    return rc;
+}
+
+int config_load(gpt2_config *cfg, const char *path, lnf_error *err)
+{
+    json_t *root = jsonio_read(path, err);
+    if (root == NULL) {
+        return -1;
+    }
+    int rc = config_from_json(cfg, root, path, err);
     json_decref(root);
     return rc;
 }
@@ -170,7 +176,7 @@ static double shortest_decimal(float f)
     return strtod(buf, NULL);
 }
 
-int config_save(const gpt2_config *cfg, const char *path, lnf_error *err)
+json_t *config_to_json(const gpt2_config *cfg)
 {
     json_t *root = json_pack(
         "{s:s, s:[s], s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:s, s:n, s:b}",
@@ -180,14 +186,20 @@ int config_save(const gpt2_config *cfg, const char *path, lnf_error *err)
         "bos_token_id", cfg->eos_token_id, "eos_token_id", cfg->eos_token_id,
         "layer_norm_epsilon", shortest_decimal(cfg->layer_norm_epsilon),
         "activation_function", "gelu_new", "n_inner", "tie_word_embeddings", 1);
-    if (root == NULL) {
-        return lnf_fail(err, "%s: cannot build JSON", path);
-    }
-    if (cfg->folded) {
+    if (root != NULL && cfg->folded) {
         /* not a transformers GPT2LMHeadModel: no LN tensors, untied lm_head */
         json_object_set_new(root, "lnfree_folded", json_true());
         json_object_set_new(root, "tie_word_embeddings", json_false());
         json_object_set_new(root, "architectures", json_pack("[s]", "LNFreeFoldedGPT2"));
+    }
+    return root;
+}
+
+int config_save(const gpt2_config *cfg, const char *path, lnf_error *err)
+{
+    json_t *root = config_to_json(cfg);
+    if (root == NULL) {
+        return lnf_fail(err, "%s: cannot build JSON", path);
     }
     int rc = jsonio_write(path, root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9), err);
     json_decref(root);

@@ -2,6 +2,7 @@
 #ifndef LNFREE_MODEL_CONFIG_H
 #define LNFREE_MODEL_CONFIG_H
 
+#include <jansson.h>
 #include "base/error.h"
 
 typedef struct {
@@ -27,6 +28,12 @@ int config_load(gpt2_config *cfg, const char *path, lnf_error *err);
  * demo/test sizes listed by config_preset_names(). */
 int config_preset(gpt2_config *cfg, const char *name, lnf_error *err);
 const char *config_preset_names(void);
+
+/* The same from a JSON object already read (`where` names it in errors). */
+int config_from_json(gpt2_config *cfg, json_t *root, const char *where, lnf_error *err);
+
+/* cfg as an HF-compatible config.json object (a new reference). */
+json_t *config_to_json(const gpt2_config *cfg);
 
 /* Writes an HF-compatible config.json atomically. */
 int config_save(const gpt2_config *cfg, const char *path, lnf_error *err);

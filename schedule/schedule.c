@@ -216,17 +216,21 @@ int schedule_preset(schedule *s, const char *name, int n_layer, int span, lnf_er
     return rc;
 }
 
-int schedule_from_plan(schedule *s, const schedule_plan *p, int n_layer, const char *where,
-                       lnf_error *err)
+int schedule_from_plan(schedule *s, const schedule_plan *p, int n_layer, int span,
+                       const char *where, lnf_error *err)
 {
     memset(s, 0, sizeof *s);
+    if (p->steps <= 0 || span <= 0) {
+        return lnf_fail(err, "%s: a schedule plan needs its run length and a span > 0", where);
+    }
+    double scale = (double)span / p->steps;
     static const site_kind phases[3] = {SITE_LN2, SITE_LN1QK, SITE_LN1V};
     int cap = 0, rc = 0;
     for (int k = 0; k < 3 && rc == 0; k++) {
-        rc = push_phase(s, &cap, phases[k], n_layer, p->start[k], p->gap[k], 1.0, err);
+        rc = push_phase(s, &cap, phases[k], n_layer, p->start[k], p->gap[k], scale, err);
     }
     if (rc == 0) {
-        rc = push_tail(s, &cap, p->lnf, p->end_eot, p->end_bos, 1.0, err);
+        rc = push_tail(s, &cap, p->lnf, p->end_eot, p->end_bos, scale, err);
     }
     if (rc == 0) {
         rc = validate(s, n_layer, where, err);

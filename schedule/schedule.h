@@ -40,16 +40,20 @@ int schedule_parse_file(schedule *s, const char *path, int n_layer, lnf_error *e
 int schedule_preset(schedule *s, const char *name, int n_layer, int span, lnf_error *err);
 void schedule_free(schedule *s);
 
-/* A schedule by phases: layer l of phase k (SITE_LN2, SITE_LN1QK, SITE_LN1V)
- * freezes at start[k] + l·gap[k]; then lnf, the end of the EOT and of the
- * BOS special cases at their steps. The recipes (recipe.h) are these. */
+/* A schedule by phases: layer l of phase k (0 ln2, 1 ln1qk, 2 ln1v) freezes
+ * at start[k] + l·gap[k]; then lnf, the end of the EOT and of the BOS special
+ * cases at their steps; all written for a run of `steps` steps. The recipes
+ * (recipe.h) are these. */
 typedef struct {
-    int start[3], gap[3]; /* indexed by SITE_LN2, SITE_LN1QK, SITE_LN1V order: 0 ln2, 1 ln1qk, 2 ln1v */
+    int start[3], gap[3];
     int lnf, end_eot, end_bos;
+    int steps;
 } schedule_plan;
 
-int schedule_from_plan(schedule *s, const schedule_plan *p, int n_layer, const char *where,
-                       lnf_error *err);
+/* p's events for n_layer layers, every step scaled by span/p->steps (and
+ * rounded): a shorter or longer run keeps the plan's proportions. */
+int schedule_from_plan(schedule *s, const schedule_plan *p, int n_layer, int span,
+                       const char *where, lnf_error *err);
 
 /* "freeze ln1v 3", "end eot-special": into buf. */
 void schedule_event_text(const schedule_event *e, char *buf, int buflen);

@@ -135,7 +135,7 @@ START_TEST(test_stream_of_shards)
                       strdup(write_tokens("s_train_001.bin", LLMC_MAGIC, 1, 5, b, 5))};
     token_stream st;
     lnf_error err;
-    ck_assert_msg(stream_open_files(&st, "shards", paths, 2, 50257, &err) == 0, "%s", err.msg);
+    ck_assert_msg(stream_open_files(&st, "shards", paths, 2, TOKENS_LLMC, 50257, &err) == 0, "%s", err.msg);
     ck_assert_uint_eq(st.n_tokens, 11);
     ck_assert_int_eq(stream_at(&st, 5), 15);
     ck_assert_int_eq(stream_at(&st, 6), 20);
@@ -161,6 +161,29 @@ START_TEST(test_stream_of_shards)
     stream_close(&st);
     ck_assert_int_eq(stream_open_split(&st, dir, "val", 50257, &err), -1);
     du_assert_msg_has("no val split", err.msg, "no val.bin and no llm.c shards *_val_*.bin", NULL);
+    /* a directory's shards must be llm.c shards: each bad one is named */
+    struct {
+        const char *dir, *want;
+        uint32_t magic, version, count;
+        uint16_t last;
+    } bad[] = {
+        {"shards_magic", "bad magic 20240521", 20240521, 1, 6, 15},
+        {"shards_raw", "shorter than the 1024-byte llm.c header", 0, 1, 6, 15},
+        {"shards_header", "header says 7 tokens", LLMC_MAGIC, 1, 7, 15},
+        {"shards_vocab", "50257", LLMC_MAGIC, 1, 6, 50257},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char sub[512], name[600];
+        snprintf(sub, sizeof sub, "%s", du_path(bad[i].dir));
+        ck_assert_int_eq(mkdir(sub, 0755), 0);
+        snprintf(name, sizeof name, "%s/d_train_000.bin", bad[i].dir);
+        write_tokens(name, LLMC_MAGIC, 1, 6, a, 6);
+        uint16_t c[6] = {10, 11, 12, 13, 14, bad[i].last};
+        snprintf(name, sizeof name, "%s/d_train_001.bin", bad[i].dir);
+        const char *second = write_tokens(name, bad[i].magic, bad[i].version, bad[i].count, c, 6);
+        ck_assert_int_eq(stream_open_split(&st, sub, "train", 50257, &err), -1);
+        du_assert_msg_has(bad[i].dir, err.msg, second, bad[i].want, NULL);
+    }
     /* random rows: the same (seed, k, b) the same position; different k, different rows */
     size_t r1[4], r2[4], r3[4];
     stream_random_rows(1000000, 42, 7, 4, 64, r1);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/path.h"
@@ -15,6 +16,9 @@
 #include "train/grad_reduce.h"
 #include "train/lossplot.h"
 #include "train/metrics.h"
+#include "train/plan.h"
+#include "train/provenance.h"
+#include "train/settings.h"
 #include "train/train_state.h"
 
 train_options train_defaults(void)
@@ -43,6 +47,7 @@ typedef struct {
     grad_reducer reducer; /* grad_accum > 1 only */
     double *slots;     /* [grad_accum][SLOT_SIZE]: each micro-batch's loss, aux loss, σ stats */
     size_t slot_size;
+    json_t *prov;      /* rank 0: provenance.json of the checkpoints, but steps and outputs */
 } run;
 
 /* What one step computed, for the record. */
@@ -108,6 +113,8 @@ static int save_checkpoint(run *r, lnf_error *err)
                      checkpoint_save(&r->m, fresh.s, err) != 0 ||
                      train_state_save(fresh.s, &r->state, &r->m, adam_m, adam_v, &r->sigma,
                                       r->run_shape, err) != 0 ||
+                     json_object_set_new(r->prov, "steps_done", json_integer(r->state.step)) != 0 ||
+                     prov_write(fresh.s, r->prov, err) != 0 ||
                      fs_replace_dir(model_dir.s, fresh.s, err) != 0 ||
                      lossplot_write(r->metrics.path.s, svg.s, r->o->title, err) != 0
                  ? -1
@@ -199,16 +206,21 @@ static int open_data(run *r, lnf_error *err)
     return 0;
 }
 
+int train_schedule_load(const train_options *o, int n_layer, schedule *s, lnf_error *err)
+{
+    int span = o->schedule_span > 0 ? o->schedule_span : o->steps;
+    return o->schedule_plan != NULL
+               ? schedule_from_plan(s, o->schedule_plan, n_layer, span, o->schedule, err)
+               : schedule_load(s, o->schedule, n_layer, span, err);
+}
+
 static int load_schedule(run *r, lnf_error *err)
 {
     const train_options *o = r->o;
     if (o->schedule == NULL) {
         return 0;
     }
-    if (o->schedule_plan != NULL
-            ? schedule_from_plan(&r->sched, o->schedule_plan, r->m.cfg.n_layer, o->schedule, err)
-            : schedule_load(&r->sched, o->schedule, r->m.cfg.n_layer,
-                            o->schedule_span > 0 ? o->schedule_span : o->steps, err)) {
+    if (train_schedule_load(o, r->m.cfg.n_layer, &r->sched, err) != 0) {
         return -1;
     }
     if (schedule_last_step(&r->sched) >= o->steps) {
@@ -217,6 +229,128 @@ static int load_schedule(run *r, lnf_error *err)
                         schedule_last_step(&r->sched), o->steps);
     }
     return 0;
+}
+
+/* ------------------------------------------------------------- provenance */
+
+/* The inputs of this run that can be hashed now: the base model (a fresh run
+ * from a directory), the token streams, the schedule file. */
+static int add_inputs(const run *r, json_t *inputs, lnf_error *err)
+{
+    const train_options *o = r->o;
+    struct stat st;
+    json_t *model = o->model_dir != NULL && !o->resume ? prov_model_input(o->model_dir, err)
+                                                       : json_null();
+    json_t *train = prov_stream_input(&r->train, o->data_dir, err);
+    json_t *val = train != NULL ? prov_stream_input(&r->val, o->val_path != NULL ? o->val_path
+                                                                                : o->data_dir,
+                                                    err)
+                                : NULL;
+    int schedule_file = o->schedule != NULL && o->schedule_plan == NULL &&
+                        stat(o->schedule, &st) == 0 && S_ISREG(st.st_mode);
+    json_t *sched = schedule_file && val != NULL ? prov_file_input(o->schedule, err) : json_null();
+    if (model == NULL || train == NULL || val == NULL || sched == NULL) {
+        json_decref(model);
+        json_decref(train);
+        json_decref(val);
+        json_decref(sched);
+        return -1;
+    }
+    if (!json_is_null(model)) {
+        json_object_set(inputs, "model", model);
+    }
+    json_object_set(inputs, "train_data", train);
+    json_object_set(inputs, "val_data", val);
+    if (!json_is_null(sched)) {
+        json_object_set(inputs, "schedule", sched);
+    }
+    json_decref(model);
+    json_decref(train);
+    json_decref(val);
+    json_decref(sched);
+    return 0;
+}
+
+/* Settings a resume may give differently without changing the run: where the
+ * inputs are, and what only the first start uses. */
+static int resume_may_differ(const char *key)
+{
+    static const char *const keys[] = {"model", "init", "data", "val", "title", "eot_sites", "seed"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (strcmp(key, keys[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A resumed run continues the record in OUT/model/provenance.json: its
+ * inputs must hash as they did; the resume is noted, with any setting that
+ * changed (which `lnfree reproduce` then refuses to re-run). */
+static int continue_provenance(run *r, json_t *inputs, json_t *settings, lnf_error *err)
+{
+    lnf_path dir;
+    if (path_join(&dir, r->o->out_dir, "model", err) != 0) {
+        return -1;
+    }
+    json_t *old = prov_read(dir.s, err);
+    if (old == NULL) {
+        return -1;
+    }
+    json_t *old_inputs = json_object_get(old, "inputs"), *old_settings = json_object_get(old, "settings");
+    const char *key;
+    json_t *v;
+    json_object_foreach(inputs, key, v) {
+        json_t *was = json_object_get(json_object_get(old_inputs, key), "files");
+        if (!json_equal(was, json_object_get(v, "files"))) {
+            json_decref(old);
+            return lnf_fail(err, "cannot resume: the %s input (%s) is not what the run began "
+                            "with (its files' sha256 differ from %s/provenance.json)", key,
+                            json_string_value(json_object_get(v, "path")), dir.s);
+        }
+    }
+    json_t *changed = json_object();
+    json_object_foreach(settings, key, v) {
+        json_t *was = json_object_get(old_settings, key);
+        if (!resume_may_differ(key) && !json_equal(was, v)) {
+            json_object_set_new(changed, key, json_pack("[O?,O]", was, v));
+        }
+    }
+    json_t *resumes = json_object_get(old, "resumes");
+    if (!json_is_array(resumes)) {
+        resumes = json_array();
+        json_object_set_new(old, "resumes", resumes);
+    }
+    json_array_append_new(resumes, json_pack("{s:i, s:o, s:o}", "at_step", r->state.step,
+                                             "settings_changed", changed, "environment",
+                                             prov_environment(r->d.size)));
+    r->prov = old;
+    return 0;
+}
+
+/* Rank 0: what every checkpoint's provenance.json records of this run (the
+ * steps done and the outputs are added at each checkpoint). */
+static int begin_provenance(run *r, lnf_error *err)
+{
+    if (!is_root(r)) {
+        return 0;
+    }
+    const train_options *o = r->o;
+    json_t *inputs = json_object(), *settings = train_settings_json(o);
+    int rc = add_inputs(r, inputs, err);
+    if (rc == 0 && o->resume) {
+        rc = continue_provenance(r, inputs, settings, err);
+    } else if (rc == 0) {
+        r->prov = json_pack("{s:s, s:i, s:s, s:O?, s:O, s:O, s:o}", "format",
+                            "lnfree-provenance", "version", 1, "command",
+                            o->command != NULL ? o->command : "train", "origin", o->origin,
+                            "settings", settings, "inputs", inputs, "environment",
+                            prov_environment(r->d.size));
+        rc = r->prov != NULL ? 0 : lnf_fail(err, "cannot build the provenance record");
+    }
+    json_decref(inputs);
+    json_decref(settings);
+    return rc;
 }
 
 /* The per-micro-batch record: loss, aux loss, then σ statistics. */
@@ -539,6 +673,28 @@ static void free_run(run *r)
     stream_close(&r->val);
     gpt2_free(&r->m);
     json_decref(r->run_shape);
+    json_decref(r->prov);
+}
+
+/* Refuses, before anything is allocated, a run whose memory cannot fit
+ * (train/plan.h), from the config of the model it will start from. */
+static int check_memory(run *r, lnf_error *err)
+{
+    const train_options *o = r->o;
+    gpt2_config cfg;
+    lnf_path config;
+    if (o->init != NULL && !o->resume) {
+        cfg = *o->init;
+    } else if ((o->resume ? path_fmt(&config, err, "%s/model/config.json", o->out_dir)
+                          : path_join(&config, o->model_dir, "config.json", err)) != 0 ||
+               config_load(&cfg, config.s, err) != 0) {
+        /* a resume whose checkpoint swap a crash interrupted: load_checkpoint
+         * repairs it first, and reports what is wrong */
+        return o->resume ? 0 : -1;
+    }
+    train_plan plan;
+    train_plan_make(o, &cfg, r->d.size, &plan);
+    return train_plan_check_memory(&plan, err);
 }
 
 /* Rank 0 owns OUT: it creates it, locks it and opens the metrics log. */
@@ -564,7 +720,10 @@ int train_run(const train_options *o, train_result *res, lnf_error *err)
     r.run_shape = train_state_run_shape(o->B, o->T, o->grad_accum, o->schedule, momentum,
                                         o->sigma_pooled);
     double t0 = lnf_now();
-    int rc = claim_out_dir(&r, err);
+    int rc = check_memory(&r, err);
+    if (rc == 0) {
+        rc = claim_out_dir(&r, err);
+    }
     if (rc == 0) {
         rc = load_model(&r, err);
     }
@@ -581,6 +740,9 @@ int train_run(const train_options *o, train_result *res, lnf_error *err)
     }
     if (rc == 0) {
         rc = load_schedule(&r, err);
+    }
+    if (rc == 0) {
+        rc = begin_provenance(&r, err);
     }
     if (rc == 0) {
         rc = alloc_step_buffers(&r, err);

@@ -21,13 +21,17 @@
  * OUT/metrics.jsonl; validation (model/eval.h) scores a fixed prefix of
  * DATA/val.bin every val_every steps; checkpoints (the model, and the resume
  * state of train_state.h; atomic as a whole) go to OUT/model every
- * ckpt_every steps and at the end, OUT/loss.svg at each checkpoint. A
+ * ckpt_every steps and at the end, OUT/loss.svg at each checkpoint. Each
+ * checkpoint carries provenance.json (train/provenance.h): the inputs'
+ * SHA-256, the settings (train/settings.h), the build and machine, the steps
+ * done and the SHA-256 of every file written. A
  * non-finite loss or gradient norm stops training with an error and leaves
  * the last good checkpoint in place. Progress goes to a callback: nothing
  * here prints. */
 #ifndef LNFREE_TRAIN_TRAIN_H
 #define LNFREE_TRAIN_TRAIN_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include "base/error.h"
 #include "model/config.h"
@@ -81,6 +85,9 @@ typedef struct {
     train_progress_fn progress; /* NULL: no reports */
     void *progress_ctx;
     const dist_ctx *dist;      /* the ranks of a data-parallel run; NULL: one process */
+    const char *command;       /* "train" or "remove-ln", for provenance.json */
+    const json_t *origin;      /* how the run was asked for (recipe, overrides), recorded
+                                  as it is in provenance.json; NULL: nothing */
 } train_options;
 
 /* Defaults: B 8, T 128, accumulation 1, 1000 steps, LR 6e-4 → 6e-5, 100
@@ -98,5 +105,8 @@ typedef struct {
 } train_result;
 
 int train_run(const train_options *o, train_result *res, lnf_error *err);
+
+/* The schedule o asks for, for n_layer layers (o->schedule non-NULL). */
+int train_schedule_load(const train_options *o, int n_layer, schedule *s, lnf_error *err);
 
 #endif
