@@ -3,9 +3,12 @@
  * pretrain a small GPT-2 from scratch, then from that checkpoint run the
  * control fine-tune (every LN kept, schedule "none") and the LN removal with
  * the same tokens; evaluate the three models on the validation split; export
- * the LN-free model in both forms (and check both reproduce its loss); write
- * OUT/report.json, OUT/report.md, OUT/loss.svg, OUT/ln-free-hf/ and
- * OUT/ln-free-folded/. */
+ * the LN-free model in both forms (apps/publish.h; the report checks both
+ * reproduce its loss); write OUT/report.json, OUT/report.md, OUT/loss.svg
+ * (the control and the LN-free fine-tune on one plot, every removal marked),
+ * OUT/ln-free-hf/ and OUT/ln-free-folded/. Training batches are random
+ * windows (seeded) unless `order` says sequential; both fine-tunes draw the
+ * same ones, not those of pretraining. */
 #ifndef LNFREE_APPS_DEMO_H
 #define LNFREE_APPS_DEMO_H
 
@@ -24,6 +27,7 @@ typedef struct {
     const char *config_name;   /* for the report */
     gpt2_config config;        /* the model pretrained from scratch */
     int B, T;
+    train_data_order order;    /* of every stage's training batches */
     int pretrain_steps, finetune_steps;
     float pretrain_lr, finetune_lr;
     const char *schedule;
@@ -36,6 +40,12 @@ typedef struct {
 
 /* The embedded defaults (README: what they are and why). */
 demo_options demo_defaults(void);
+
+/* A named set of options over the defaults: "default", or "reproduce" (the
+ * small-scale replication: GPT-2 with 4 layers, 4 heads, C = 256, T = 128,
+ * about 6M pretraining tokens and 1.6M per fine-tune, the fast schedule; a
+ * couple of hours on 2 cores). Fails naming the presets. */
+int demo_preset(demo_options *o, const char *name, lnf_error *err);
 
 /* Runs the demo; the report's Markdown (report.md) is appended to md. */
 int demo_run(const demo_options *o, lnf_buf *md, lnf_error *err);

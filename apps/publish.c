@@ -24,7 +24,8 @@ static int evaluate(const char *model_dir, const publish_request *q, eval_row *r
                     const char *name, lnf_error *err)
 {
     snprintf(row->name, sizeof row->name, "%s", name);
-    return eval_model_dir(model_dir, q->eval_path, q->eval_seq_len, q->eval_tokens, &row->r, err);
+    return eval_model_dir(model_dir, NULL, q->eval_path, q->eval_seq_len, q->eval_tokens,
+                          &row->r, err);
 }
 
 /* The source checkpoint's base model directory, if the provenance names one

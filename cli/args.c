@@ -80,3 +80,16 @@ int arg_site_kinds(const char *cmd, const char *opt, const char *text, int kinds
         p += len + 1;
     }
 }
+
+int print_json(const char *cmd, json_t *o)
+{
+    char *text = o != NULL ? json_dumps(o, JSON_SORT_KEYS | JSON_REAL_PRECISION(10)) : NULL;
+    json_decref(o);
+    int ok = text != NULL && printf("%s\n", text) > 0 && fflush(stdout) == 0;
+    free(text);
+    if (!ok) {
+        fprintf(stderr, "lnfree %s: cannot write the JSON result to stdout\n", cmd);
+        return -1;
+    }
+    return 0;
+}

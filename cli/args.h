@@ -3,6 +3,7 @@
 #ifndef LNFREE_CLI_ARGS_H
 #define LNFREE_CLI_ARGS_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include "model/config.h"
 #include "model/ln_state.h"
@@ -18,5 +19,9 @@ int arg_model_config(const char *cmd, const char *opt, const char *text, gpt2_co
 
 /* A comma-separated list of LN site kinds (ln1qk, ln1v, ln2, lnf) into flags. */
 int arg_site_kinds(const char *cmd, const char *opt, const char *text, int kinds[SITE_KINDS]);
+
+/* Prints o as one JSON object on stdout (sorted keys, 10 significant digits)
+ * and releases it; 0, or prints "lnfree CMD: ..." and returns -1. */
+int print_json(const char *cmd, json_t *o);
 
 #endif

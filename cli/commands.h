@@ -14,6 +14,8 @@ int cmd_decode(int argc, char **argv, const dist_ctx *dist);
 int cmd_prepare(int argc, char **argv, const dist_ctx *dist);
 int cmd_demo(int argc, char **argv, const dist_ctx *dist);
 int cmd_eval(int argc, char **argv, const dist_ctx *dist);
+int cmd_hellaswag(int argc, char **argv, const dist_ctx *dist);
+int cmd_attribute(int argc, char **argv, const dist_ctx *dist);
 int cmd_export(int argc, char **argv, const dist_ctx *dist);
 int cmd_train(int argc, char **argv, const dist_ctx *dist);
 int cmd_remove_ln(int argc, char **argv, const dist_ctx *dist);

@@ -20,7 +20,9 @@ static const struct {
     {"prepare", cmd_prepare, "tokenize text files or the Brown corpus into train.bin/val.bin"},
     {"train", cmd_train, "train or fine-tune GPT-2 with every LayerNorm kept"},
     {"remove-ln", cmd_remove_ln, "fine-tune while removing every LayerNorm on a schedule"},
-    {"eval", cmd_eval, "cross-entropy of a model on a token file"},
+    {"eval", cmd_eval, "cross-entropy, entropy, residual norms; KL against a reference"},
+    {"hellaswag", cmd_hellaswag, "multiple-choice accuracy on an llm.c evaluation file"},
+    {"attribute", cmd_attribute, "direct logit attribution of one logit to each component"},
     {"export", cmd_export, "write the LN-free hf or folded form of a fully frozen model"},
     {"reproduce", cmd_reproduce, "re-run a checkpoint's or export's provenance, compare bits"},
 };

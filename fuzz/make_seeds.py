@@ -165,4 +165,14 @@ put(t, "endoftext.txt", "<|endoftext|>Hello<|endoftext|> world")
 put(t, "invalid-utf8.bin", b"ab\xff\xfe cd \xc3\x28 \xe2\x82 \xf0\x9f\x98 \xed\xa0\x80 end")
 put(t, "digits.txt", "1234567890 3.14159 1e-5 0x7fffffff")
 put(t, "empty.txt", "")
+# HellaSwag evaluation files: the golden one, one example, one cut short.
+t = "fuzz_hellaswag"
+reset(t)
+put(t, "golden-hellaswag.bin", golden("golden/analysis/hellaswag.bin"))
+one = [65535, 0, 0, 2, 4, 3, 10, 20, 30, 1, 5, 2, 6, 7, 1, 8, 3, 9, 10, 11]
+one[1] = 2 * len(one)
+put(t, "one-example.bin", struct.pack("<4i", 20240522, 1, 1, one[1]) + bytes(4 * 252) +
+    struct.pack("<%dH" % len(one), *one))
+put(t, "cut-short.bin", struct.pack("<4i", 20240522, 1, 2, one[1]) + bytes(4 * 252) +
+    struct.pack("<%dH" % len(one), *one))
 print("fuzz/make_seeds.py: corpora written to", os.path.join(HERE, "corpus"))

@@ -21,7 +21,8 @@ for core in "${cores[@]}"; do
     d="$out/$core-$threads"
     OPENBLAS_CORETYPE=$core OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads \
       /usr/bin/python3 make_golden.py "$d" > "$out/log" 2>&1 || { cat "$out/log"; exit 1; }
-    if ! diff -r "$d/kernels" kernels || ! diff -r "$d/model" model; then
+    if ! diff -r "$d/kernels" kernels || ! diff -r "$d/model" model ||
+       ! diff -r "$d/analysis" analysis; then
       echo "goldens differ with OPENBLAS_CORETYPE=$core and $threads thread(s)"
       exit 1
     fi
@@ -29,5 +30,5 @@ for core in "${cores[@]}"; do
     runs=$((runs + 1))
   done
 done
-echo "goldens reproduced byte for byte: $(find kernels model -type f | wc -l) files," \
+echo "goldens reproduced byte for byte: $(find kernels model analysis -type f | wc -l) files," \
      "$runs runs (OPENBLAS_CORETYPE ${cores[*]}; 1 and 2 threads)"

@@ -42,6 +42,7 @@ import torch.nn.functional as F  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_io import write_safetensors  # noqa: E402
 import gpt2_reference  # noqa: E402
+import make_analysis  # noqa: E402
 
 torch.use_deterministic_algorithms(True)
 
@@ -404,8 +405,10 @@ KERNELS = [
 
 
 def main(argv):
-    """make_golden.py [OUTDIR]: kernel goldens into OUTDIR/kernels and the
-    GPT-2 model goldens (gpt2_reference.py) into OUTDIR/model; OUTDIR
+    """make_golden.py [OUTDIR]: kernel goldens into OUTDIR/kernels, the
+    GPT-2 model goldens (gpt2_reference.py) into OUTDIR/model and the
+    evaluation and attribution goldens (make_analysis.py) into
+    OUTDIR/analysis; OUTDIR
     defaults to this directory, so a bare run rewrites the committed files."""
     outdir = argv[1] if len(argv) > 1 else HERE
     kernel_dir = os.path.join(outdir, "kernels")
@@ -422,6 +425,10 @@ def main(argv):
               (name, ncases, len(store.t), size, os.path.relpath(path)))
     print("kernels total %d bytes" % total)
     gpt2_reference.main([argv[0], os.path.join(outdir, "model")])
+    analysis = make_analysis.make_analysis_goldens(os.path.join(outdir, "model"),
+                                                   os.path.join(outdir, "analysis"))
+    print("analysis: eval over %d tokens, %d hellaswag examples, %d attributions" %
+          (analysis["eval"]["tokens"], analysis["hellaswag"]["n"], len(analysis["attribute"])))
     return 0
 
 

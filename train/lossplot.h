@@ -11,4 +11,15 @@
 int lossplot_write(const char *metrics_path, const char *svg_path, const char *title,
                    lnf_error *err);
 
+/* Several runs on one plot (at most 3; e.g. the control and the LN-free
+ * fine-tune, as the paper's figure shows them), each in its colour with its
+ * label, every run's events marked. */
+typedef struct {
+    const char *metrics_path;
+    const char *label;
+} lossplot_run;
+
+int lossplot_write_runs(const lossplot_run *runs, int n_runs, const char *svg_path,
+                        const char *title, lnf_error *err);
+
 #endif

@@ -539,7 +539,7 @@ static int optimizer_step(run *r, step_record *rec, lnf_error *err)
 static int validate(run *r, float *loss, lnf_error *err)
 {
     eval_result er;
-    if (eval_tokens(&r->m, &r->val, r->o->T, r->o->B,
+    if (eval_tokens(&r->m, NULL, &r->val, r->o->T, r->o->B,
                     (long long)r->o->val_batches * r->o->B * r->o->T, &er, err) != 0) {
         return -1;
     }
