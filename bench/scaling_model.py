@@ -57,7 +57,7 @@ def activation_bytes(L, NH, C, B, T):
     BT = B * T
     per_layer = 16 * BT * C + 6 * BT + NH * BT * T
     rest = (BT * C * 2 + 2 * BT + 2 * BT * V + 2 * BT + 6 * BT * C + BT * C + 8 * BT * C
-            + NH * BT + 256 * 2 * C)
+            + NH * BT * 64 + 256 * 2 * C)  # 64: ATT_BLOCK rows of attention scratch
     return 4 * (L * per_layer + rest)
 
 

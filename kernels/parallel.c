@@ -170,8 +170,8 @@ void par_attention_forward(float *out, float *att, const float *q, const float *
 #pragma omp parallel for schedule(dynamic)
     for (int p = 0; p < B * NH; p++) {
         int b = p / NH, h = p % NH;
-        attention_forward_head(out + b * tc, att + b * att_b, q + b * tc, k + b * tc, v + b * tc,
-                               T, C, NH, h);
+        attention_forward_head_blocked(out + b * tc, att + b * att_b, q + b * tc, k + b * tc,
+                                       v + b * tc, T, C, NH, h);
     }
 }
 
@@ -183,9 +183,10 @@ void par_attention_backward(float *dq, float *dk, float *dv, float *scratch, con
 #pragma omp parallel for schedule(dynamic)
     for (int p = 0; p < B * NH; p++) {
         int b = p / NH, h = p % NH;
-        attention_backward_head(dq + b * tc, dk + b * tc, dv + b * tc, scratch + (size_t)p * T,
-                                dout + b * tc, att + b * att_b, q + b * tc, k + b * tc,
-                                v + b * tc, T, C, NH, h);
+        attention_backward_head_blocked(dq + b * tc, dk + b * tc, dv + b * tc,
+                                        scratch + (size_t)p * ATT_BLOCK * T, dout + b * tc,
+                                        att + b * att_b, q + b * tc, k + b * tc, v + b * tc, T,
+                                        C, NH, h);
     }
 }
 

@@ -47,7 +47,8 @@ void par_gelu_forward(float *out, const float *inp, int N);
 void par_gelu_backward(float *dinp, const float *inp, const float *dout, int N);
 void par_residual_forward(float *out, const float *a, const float *b, int N);
 
-/* One (batch entry, head) pair per task; scratch: B·NH·T floats. */
+/* One (batch entry, head) pair per task, each in ATT_BLOCK-row blocks
+ * (attention.h); scratch: B·NH·ATT_BLOCK·T floats. */
 void par_attention_forward(float *out, float *att, const float *q, const float *k, const float *v,
                            int B, int T, int C, int NH);
 void par_attention_backward(float *dq, float *dk, float *dv, float *scratch, const float *dout,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kernels/attention.h"
 #include "kernels/embedding.h"
 #include "kernels/layernorm.h"
 #include "kernels/matmul.h"
@@ -233,7 +234,7 @@ static void walk_acts(gpt2 *m, act_walk *w, size_t B, size_t T)
     m->proj = take(w, BT * C);
     m->dfch = take(w, 4 * BT * C);
     m->dfch_gelu = take(w, 4 * BT * C);
-    m->datt_row = take(w, NH * BT);
+    m->datt_row = take(w, NH * BT * ATT_BLOCK);
     m->ln_partial = take(w, PAR_MAX_PIECES * 2 * C);
 }
 

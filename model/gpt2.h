@@ -86,7 +86,7 @@ typedef struct {
     float *dres, *dc, *dq, *dk, *dv, *dln1v; /* [BT,C] */
     float *dfch, *dfch_gelu;            /* [BT,4C] */
     float *proj;                        /* [BT,C] forward scratch: c_proj outputs */
-    float *datt_row;                    /* [B·NH·T]: one attention row per (entry, head) */
+    float *datt_row;                    /* [B·NH·ATT_BLOCK·T]: a block of attention rows per (entry, head) */
     float *ln_partial;                  /* [PAR_MAX_PIECES·2·C]: LN γ, β gradient partials */
     float mean_loss;                    /* of the last forward with targets */
     /* Baroni et al.'s auxiliary loss: aux_weight × mean over ordinary tokens

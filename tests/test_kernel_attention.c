@@ -254,6 +254,61 @@ START_TEST(test_extreme_scores)
 }
 END_TEST
 
+/* ---- the blocked sgemm head functions against the reference loops ---- */
+
+/* T = 150 spans three ATT_BLOCK-row blocks, the last one partial. Both sides
+ * are float32 sums of the same terms in another order: scores of hs = 16
+ * products, outputs and gradients of up to T = 150 products of unit-scale
+ * values, so each side is within ~T·2^-24·|terms| ≈ 1e-5 of the exact value;
+ * tolerance 3e-5·max(1, max|ref|). A wrong block edge, mask or offset is O(1). */
+#define BLOCKED_TOL 3e-5
+
+START_TEST(test_blocked_matches_reference)
+{
+    const int T = 150, C = 32, NH = 2;
+    size_t n = (size_t)T * C, na = (size_t)NH * T * T;
+    gu_rng r;
+    gu_seed(&r, 77);
+    float *q = gu_randn(&r, n, 1.0, 0.0), *k = gu_randn(&r, n, 1.0, 0.0);
+    float *v = gu_randn(&r, n, 1.0, 0.0), *dout = gu_randn(&r, n, 1.0, 0.0);
+    float *out_ref = gu_filled(n, NAN), *att_ref = gu_filled(na, NAN);
+    float *out = gu_filled(n, NAN), *att = gu_filled(na, NAN);
+    float *start[3], *g_ref[3], *g[3];
+    for (int j = 0; j < 3; j++) {
+        start[j] = gu_randn(&r, n, 1.0, 0.5);
+        g_ref[j] = gu_copy(start[j], n);
+        g[j] = gu_copy(start[j], n);
+    }
+    float *scratch = gu_filled((size_t)ATT_BLOCK * T, NAN);
+    for (int h = 0; h < NH; h++) {
+        attention_forward_head(out_ref, att_ref, q, k, v, T, C, NH, h);
+        attention_forward_head_blocked(out, att, q, k, v, T, C, NH, h);
+        attention_backward_head(g_ref[0], g_ref[1], g_ref[2], scratch, dout, att_ref, q, k, v, T,
+                                C, NH, h);
+        attention_backward_head_blocked(g[0], g[1], g[2], scratch, dout, att_ref, q, k, v, T, C,
+                                        NH, h);
+    }
+    gu_assert_close("blocked att", att, att_ref, na, BLOCKED_TOL, 1.0);
+    gu_assert_close("blocked out", out, out_ref, n, BLOCKED_TOL, 1.0);
+    const char *names[3] = {"dq", "dk", "dv"};
+    for (int j = 0; j < 3; j++) {
+        gu_assert_close(gu_fmt("blocked %s", names[j]), g[j], g_ref[j], n, BLOCKED_TOL, 1.0);
+        free(start[j]);
+        free(g_ref[j]);
+        free(g[j]);
+    }
+    free(scratch);
+    free(q);
+    free(k);
+    free(v);
+    free(dout);
+    free(out_ref);
+    free(att_ref);
+    free(out);
+    free(att);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kernel_attention");
@@ -263,6 +318,7 @@ int main(void)
     tcase_add_test(tc, test_golden_backward_accumulates);
     tcase_add_test(tc, test_finite_differences);
     tcase_add_test(tc, test_extreme_scores);
+    tcase_add_test(tc, test_blocked_matches_reference);
     suite_add_tcase(s, tc);
     return gu_run(s);
 }

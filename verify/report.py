@@ -13,10 +13,12 @@ import os
 import re
 import sys
 
-# Kernel files, in report order; "file:variant" for the two matmul_blas runs.
+# Kernel files, in report order; "file:variant" for the two runs of each BLAS file.
 WP_UNITS = [
     ("adamw", "adamw.c"),
     ("attention", "attention.c"),
+    ("attention_blas-cblas", "attention_blas.c with LNFREE_HAVE_CBLAS (cblas_sgemm contract assumed)"),
+    ("attention_blas-none", "attention_blas.c without BLAS (the heads call attention.c's loops)"),
     ("embedding", "embedding.c"),
     ("gelu", "gelu.c"),
     ("layernorm", "layernorm.c"),
@@ -278,8 +280,9 @@ def main():
     md.append("")
     md.append("- `cblas_sgemm` (OpenBLAS / reference BLAS): its contract in "
               "`verify/stubs/cblas.h` (reads A and B, writes only C, for the row-major "
-              "packed calls `matmul_blas.c` makes) is assumed. The values it computes are "
-              "not verified here; the `_ref` loops are, and the C tests compare the two.")
+              "calls `matmul_blas.c` and `attention_blas.c` make, strided ones "
+              "included) is assumed. The values it computes are not verified here; the "
+              "reference loops are, and the C tests compare the two.")
     md.append("- libm (`expf`, `logf`, `log`, `sqrtf`, `sqrt`): the contracts of Frama-C's "
               "libc `math.h` are assumed.")
     md.append("- WP's memory-model hypotheses (errno separated from the kernels' arrays).")
