@@ -51,25 +51,18 @@ hf="$out/ln-free-hf"
 folded="$out/ln-free-folded"
 "$lnfree" eval --model "$hf" --reference "$out/finetune-ln-free/model" --data "$out/data/val.bin" \
   --seq-len 32 --max-tokens 1024 --json >"$out/eval.json"
-# a HellaSwag file in llm.c's layout from validation tokens (the format is
-# data/hellaswag.h's; the scores are checked against PyTorch in test_analysis)
+# a HellaSwag file in llm.c's layout from validation tokens, written by the
+# golden script's writer (the scores are checked against PyTorch in test_analysis)
 /usr/bin/python3 - "$out/data/val.bin" "$out/hs.bin" <<'PY'
 import sys
 import numpy as np
+sys.path.insert(0, "golden")
+from make_analysis import write_evalfile
 tok = np.fromfile(sys.argv[1], dtype="<u2").astype(int).tolist()
-words, longest = [], 0
-for i in range(6):
-    ctx = tok[40 * i: 40 * i + 12]
-    comps = [tok[40 * i + 12 + 5 * k: 40 * i + 15 + 5 * k + k] for k in range(4)]
-    ex = [65535, 0, i, i % 4, 4, len(ctx)] + ctx
-    for c in comps:
-        ex += [len(c)] + c
-    ex[1] = 2 * len(ex)
-    longest = max(longest, ex[1])
-    words += ex
-h = np.zeros(256, dtype="<i4")
-h[:4] = [20240522, 1, 6, longest]
-open(sys.argv[2], "wb").write(h.tobytes() + np.array(words, dtype="<u2").tobytes())
+examples = [(tok[40 * i: 40 * i + 12],
+             [tok[40 * i + 12 + 5 * k: 40 * i + 15 + 5 * k + k] for k in range(4)], i % 4)
+            for i in range(6)]
+write_evalfile(sys.argv[2], examples)
 PY
 "$lnfree" hellaswag --model "$hf" --data "$out/hs.bin" --json >"$out/hs_hf.json"
 "$lnfree" hellaswag --model "$folded" --data "$out/hs.bin" --json >"$out/hs_folded.json"
