@@ -8,6 +8,7 @@
 #ifndef LNFREE_KERNELS_ADAMW_H
 #define LNFREE_KERNELS_ADAMW_H
 
+#include <errno.h> /* sqrtf may set errno (EDOM): the contract says so */
 #include "kernels/spec.h"
 
 /* The hyper-parameters of one update (weight_decay already chosen for the
@@ -15,6 +16,18 @@
 typedef struct {
     float lr, beta1, beta2, eps, weight_decay;
 } adamw_settings;
+
+/*@ // What adamw_update computes over the reals, per element: the moments,
+  @ // then the parameter from the new moments with the bias corrections
+  @ // 1 − β1ᵗ and √(1 − β2ᵗ)
+  @ logic real adamw_pow(real b, integer e) = e <= 0 ? 1.0 : adamw_pow(b, e - 1) * b;
+  @ logic real adamw_m(real m, real g, real beta1) = m * beta1 + (1.0 - beta1) * g;
+  @ logic real adamw_v(real v, real g, real beta2) = v * beta2 + (1.0 - beta2) * g * g;
+  @ logic real adamw_param{L}(adamw_settings *s, real p, real m1, real v1, integer t) =
+  @   p * (1.0 - s->lr * s->weight_decay) -
+  @   (s->lr / (1.0 - adamw_pow(s->beta1, t))) *
+  @   (m1 / (\sqrt(v1) / \sqrt(1.0 - adamw_pow(s->beta2, t)) + s->eps));
+  @*/
 
 /*@ requires size: 0 < n;
   @ requires step: 1 <= step;
@@ -26,8 +39,14 @@ typedef struct {
   @ requires v_nonneg: \forall integer i; 0 <= i < n ==> v[i] >= 0;
   @ requires separated: \separated(param + (0 .. n-1), m + (0 .. n-1), v + (0 .. n-1),
   @                                grad + (0 .. n-1), s);
-  @ assigns param[0 .. n-1], m[0 .. n-1], v[0 .. n-1];
+  @ assigns param[0 .. n-1], m[0 .. n-1], v[0 .. n-1], errno;
   @ ensures v_nonneg: \forall integer i; 0 <= i < n ==> v[i] >= 0;
+  @ ensures m_value: \forall integer i; 0 <= i < n ==>
+  @   m[i] == adamw_m(\old(m[i]), \old(grad[i]), \old(s->beta1));
+  @ ensures v_value: \forall integer i; 0 <= i < n ==>
+  @   v[i] == adamw_v(\old(v[i]), \old(grad[i]), \old(s->beta2));
+  @ ensures param_value: \forall integer i; 0 <= i < n ==>
+  @   param[i] == adamw_param{Pre}(s, \old(param[i]), m[i], v[i], step);
   @*/
 void adamw_update(float *param, const float *grad, float *m, float *v, int n,
                   const adamw_settings *s, int step);

@@ -157,6 +157,8 @@ void crossentropy_forward(float *losses, float *lse, const float *logits,
                           const int *targets, int N, int V)
 {
     /*@ loop invariant 0 <= n <= N;
+      @ loop invariant loss: \forall integer j; 0 <= j < n ==>
+      @   losses[j] == lse[j] - logits[j * V + targets[j]];
       @ loop assigns n, losses[0 .. N-1], lse[0 .. N-1], errno;
       @ loop variant N - n;
       @*/

@@ -28,6 +28,8 @@ void softmax_forward(float *probs, const float *logits, int N, int V);
   @ requires separated: \separated(losses + (0 .. N-1), lse + (0 .. N-1),
   @                                logits + (0 .. N*V-1), targets + (0 .. N-1));
   @ assigns losses[0 .. N-1], lse[0 .. N-1], errno;
+  @ ensures loss: \forall integer n; 0 <= n < N ==>
+  @   losses[n] == lse[n] - logits[n * V + targets[n]];
   @*/
 void crossentropy_forward(float *losses, float *lse, const float *logits,
                           const int *targets, int N, int V);

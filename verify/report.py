@@ -35,12 +35,17 @@ EVA_UNITS = ["adamw", "attention", "embedding", "gelu", "layernorm", "matmul",
 # Preconditions EVA's non-relational intervals cannot show but WP proves at
 # every call (a call precondition is a WP goal): the index helpers' (a row
 # index below the row count, a head inside the channels) and the matmul
-# blocks' bounds (n0 < n1 <= N, with n1 and N the same value at the call).
+# blocks' bounds (n0 < n1 <= N, with n1 and N the same value at the call),
+# and AdamW's per-element helpers' `one_minus` (the argument is 1 − β over
+# the reals, the model of the functional contracts; in floats it is 1 − β
+# rounded, which EVA rightly cannot show equal).
 WP_PROVED_HELPERS = {"lnf_row_offset", "lnf_block_row_offset", "attn_index_of", "key_offset"}
 WP_PROVED_PRECONDITIONS = {("matmul_forward_block_ref", "block"),
                            ("matmul_backward_dinp_block_ref", "block"),
                            ("matmul_backward_dweight_block_ref", "block"),
-                           ("matmul_backward_dbias_block", "block")}
+                           ("matmul_backward_dbias_block", "block"),
+                           ("adamw_moment1", "one_minus"),
+                           ("adamw_moment2", "one_minus")}
 
 GOAL_RE = re.compile(r"^\[wp\] \[([^\]]+)\] Goal (typed_real_\S+)(?: : (\w+))?")
 SMOKE_RE = re.compile(r"^\[wp\] \[([^\]]+)\] Smoke-test (typed_real_\S+)")
@@ -276,6 +281,7 @@ def main():
             if alarms:
                 md.append("- %d alarm(s): see the log" % alarms)
             md.append("")
+    failed |= mutation_section(md, verify_dir)
     md.append("## Assumed, not proved")
     md.append("")
     md.append("- `cblas_sgemm` (OpenBLAS / reference BLAS): its contract in "
@@ -284,12 +290,80 @@ def main():
               "included) is assumed. The values it computes are not verified here; the "
               "reference loops are, and the C tests compare the two.")
     md.append("- libm (`expf`, `logf`, `log`, `sqrtf`, `sqrt`): the contracts of Frama-C's "
-              "libc `math.h` are assumed.")
+              "libc `math.h` are assumed, and, for the functional contracts, the values in "
+              "`kernels/libm_spec.h`: `expf(x)` is `lnf_exp(x)` (e^x, an uninterpreted "
+              "positive function declared there: z3 and cvc4 give up on ACSL's `\\exp`) "
+              "for x in [-80, 80], and `sqrtf(x)` is `\\sqrt(x)` for x >= 0 (libc already "
+              "states it for `sqrt`).")
     md.append("- WP's memory-model hypotheses (errno separated from the kernels' arrays).")
     md.append("")
     with open(out_path, "w", encoding="utf-8") as f:
         f.write("\n".join(md))
     return 1 if failed else 0
+
+
+def mutation_section(md, verify_dir):
+    """The mutation check (verify/mutate): per kernel file, how many of its
+    mutants the contracts kill, then every mutant. Returns True when the
+    results file is missing or lists a mutant verify/mutants.tsv does not."""
+    results = os.path.join(verify_dir, "mutation.tsv")
+    mutants = os.path.join(verify_dir, "mutants.tsv")
+    md.append("## Mutation check")
+    md.append("")
+    md.append("`verify/mutate` applies each mutant of `verify/mutants.tsv` (a sign flipped, a "
+              "factor dropped, an operand changed) to a copy of the kernels and runs WP on the "
+              "mutated function alone, with the settings above. A mutant is *killed* when a goal "
+              "of that function is left unproved; a mutant that *survives* shows a contract that "
+              "says too little. The CTest `verify_mutants` reruns the mutants marked `sample` "
+              "(one or more per kernel file) and fails when a result differs from this table.")
+    md.append("")
+    if not os.path.exists(results):
+        md.append("**missing verify/mutation.tsv: run verify/mutate**")
+        md.append("")
+        return True
+    listed = []
+    with open(mutants, encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                cols = line.rstrip("\n").split("\t")
+                listed.append((cols[0], cols[2], cols[3], cols[4]))
+    rows = {}
+    with open(results, encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                cols = line.rstrip("\n").split("\t")
+                rows[cols[0]] = cols
+    per_unit = {}
+    for r in rows.values():
+        k = per_unit.setdefault(r[1], [0, 0])
+        k[0] += r[3] == "killed"
+        k[1] += 1
+    md.append("| kernel file | mutants killed / total |")
+    md.append("|---|---|")
+    for unit in sorted(per_unit):
+        md.append("| `%s` | %d / %d |" % (unit, per_unit[unit][0], per_unit[unit][1]))
+    md.append("")
+    md.append("| mutant | function | change | result | goals proved |")
+    md.append("|---|---|---|---|---|")
+    missing = []
+    for mid, fn, old, new in listed:
+        r = rows.get(mid)
+        if r is None:
+            missing.append(mid)
+            continue
+        md.append("| `%s` | `%s` | `%s` → `%s` | %s | %s |"
+                  % (mid, fn, old.replace("|", "\\|"), new.replace("|", "\\|"), r[3], r[4]))
+    md.append("")
+    killed = sum(1 for r in rows.values() if r[3] == "killed")
+    md.append("**%d of %d mutants killed.**" % (killed, len(rows)))
+    md.append("")
+    stale = sorted(set(rows) - {m[0] for m in listed})
+    if missing or stale:
+        md.append("**verify/mutation.tsv is out of date** (run verify/mutate): " +
+                  ", ".join(missing + stale))
+        md.append("")
+        return True
+    return False
 
 
 if __name__ == "__main__":

@@ -1,0 +1,31 @@
+/* libm_spec: the logic of the libm calls the kernels' functional contracts
+ * name, and their values, ASSUMED (verify/README.md and verify/PROOFS.md list
+ * it). Frama-C's libc contracts of these functions state only ranges and
+ * errno (and √ for sqrt); the declarations below add the values, and Frama-C
+ * merges the two contracts. The bound on x keeps the assumption away from
+ * expf's underflow and overflow behaviours, where the libc contract says 0
+ * or infinity. The declarations are for Frama-C only. */
+#ifndef LNFREE_KERNELS_LIBM_SPEC_H
+#define LNFREE_KERNELS_LIBM_SPEC_H
+
+/*@ // e^x. The provers WP drives (z3, cvc4) give up on goals that hold
+  @ // ACSL's transcendental \exp, so the contracts name the exponential
+  @ // through this symbol: nothing is assumed of it but that it is a
+  @ // function of x and positive, and that expf returns it.
+  @ axiomatic LnfExp {
+  @   logic real lnf_exp(real x);
+  @   axiom lnf_exp_positive: \forall real x; lnf_exp(x) > 0;
+  @ }
+  @*/
+
+#ifdef __FRAMAC__
+#include <math.h>
+
+/*@ ensures exp_value: -80 <= x <= 80 ==> \result == lnf_exp(x); */
+float expf(float x);
+/* libc's sqrt (double) already states \result == \sqrt(x); its sqrtf does not. */
+/*@ ensures sqrt_value: x >= 0 ==> \result == \sqrt(x); */
+float sqrtf(float x);
+#endif
+
+#endif
