@@ -2,9 +2,8 @@
  * name, and their values, ASSUMED (verify/README.md and verify/PROOFS.md list
  * it). Frama-C's libc contracts of these functions state only ranges and
  * errno (and √ for sqrt); the declarations below add the values, and Frama-C
- * merges the two contracts. The bound on x keeps the assumption away from
- * expf's underflow and overflow behaviours, where the libc contract says 0
- * or infinity. The declarations are for Frama-C only. */
+ * merges the two contracts. The bounds on x are libc's own: outside them its contract says 0
+ * (underflow) or infinity (overflow). The declarations are for Frama-C only. */
 #ifndef LNFREE_KERNELS_LIBM_SPEC_H
 #define LNFREE_KERNELS_LIBM_SPEC_H
 
@@ -16,12 +15,16 @@
   @   logic real lnf_exp(real x);
   @   axiom lnf_exp_positive: \forall real x; lnf_exp(x) > 0;
   @ }
+  @
+  @ // expf's value for x up to its overflow bound: e^x, or 0 below the
+  @ // underflow bound −103.97, where libc's contract says 0
+  @ logic real lnf_expf(real x) = x < -0x1.9fe368p6 ? 0.0 : lnf_exp(x);
   @*/
 
 #ifdef __FRAMAC__
 #include <math.h>
 
-/*@ ensures exp_value: -80 <= x <= 80 ==> \result == lnf_exp(x); */
+/*@ ensures exp_value: -0x1.9fe368p6 <= x <= 0x1.62e42ep+6 ==> \result == lnf_exp(x); */
 float expf(float x);
 /* libc's sqrt (double) already states \result == \sqrt(x); its sqrtf does not. */
 /*@ ensures sqrt_value: x >= 0 ==> \result == \sqrt(x); */

@@ -6,6 +6,7 @@
  * (vecmath.h). Scalar expf and serial sums were a third of a small model's
  * training step (bench/README.md). */
 #include "kernels/softmax.h"
+#include "kernels/libm_spec.h"
 #include "kernels/index.h"
 #include "kernels/vecmath.h"
 
@@ -60,6 +61,7 @@ static float row_max(const float *x, int V)
  * they state the bounds where the provers (WP, and EVA's non-relational
  * domain) can see them. The result is in [0, 1]. */
 /*@ assigns \result, errno;
+  @ ensures value: \result == softmax_exp(z);
   @ ensures range: 0 <= \result <= 1;
   @*/
 static float exp_nonpos(float z)
@@ -171,6 +173,30 @@ void crossentropy_forward(float *losses, float *lse, const float *logits,
     }
 }
 
+/* One row of the gradient: dx[i] = softmax_exp(x[i] − l)·dloss, then −dloss
+ * at the target. A function of its own so that its proof sees one row. */
+/*@ requires size: 0 < V && 0 <= t < V;
+  @ requires valid: lnf_writable(dx, V) && lnf_readable(x, V) && lnf_apart(dx, V, x, V);
+  @ assigns dx[0 .. V-1], errno;
+  @ ensures value: \forall integer i; 0 <= i < V ==>
+  @   dx[i] == crossentropy_dlogit(\old(x[i]), l, t, dloss, i);
+  @*/
+static void crossentropy_backward_row(float *dx, const float *x, float l, int t, float dloss,
+                                      int V)
+{
+    /* x − lse ≤ 0 since lse ≥ max x: exp_nonpos's clamp never fires */
+    /*@ loop invariant 0 <= i <= V;
+      @ loop invariant row: \forall integer i2; 0 <= i2 < i ==>
+      @   dx[i2] == softmax_exp(\at(x[i2], Pre) - l) * dloss;
+      @ loop assigns i, dx[0 .. V-1], errno;
+      @ loop variant V - i;
+      @*/
+    for (int i = 0; i < V; i++) {
+        dx[i] = exp_nonpos(x[i] - l) * dloss;
+    }
+    dx[t] -= dloss;
+}
+
 void crossentropy_backward(float *dlogits, const float *logits, const float *lse,
                            const int *targets, float dloss, int N, int V)
 {
@@ -180,17 +206,6 @@ void crossentropy_backward(float *dlogits, const float *logits, const float *lse
       @*/
     for (int n = 0; n < N; n++) {
         int off = lnf_row_offset(n, N, V);
-        const float *x = logits + off;
-        float *dx = dlogits + off;
-        float l = lse[n];
-        /* x − lse ≤ 0 since lse ≥ max x: exp_nonpos's clamp never fires */
-        /*@ loop invariant 0 <= i <= V;
-          @ loop assigns i, dx[0 .. V-1], errno;
-          @ loop variant V - i;
-          @*/
-        for (int i = 0; i < V; i++) {
-            dx[i] = exp_nonpos(x[i] - l) * dloss;
-        }
-        dx[targets[n]] -= dloss;
+        crossentropy_backward_row(dlogits + off, logits + off, lse[n], targets[n], dloss, V);
     }
 }

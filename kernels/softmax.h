@@ -12,6 +12,20 @@
 
 #include <errno.h> /* expf may set errno (ERANGE on underflow): the contracts say so */
 #include "kernels/spec.h"
+#include "kernels/libm_spec.h" /* lnf_expf */
+
+/*@ // exp(z) as the kernels take it for z = x − max or x − lse (≤ 0 for
+  @ // every input): z clamped to ≤ 0, the result to ≤ 1 (neither ever fires)
+  @ logic real softmax_e(real z) = z > 0.0 ? lnf_expf(0.0) : lnf_expf(z);
+  @ logic real softmax_exp(real z) = softmax_e(z) > 1.0 ? 1.0 : softmax_e(z);
+  @
+  @ // dlogits[n][i] of crossentropy_backward, from x = logits[n][i], l = lse[n]
+  @ // and t = targets[n]: (softmax − onehot(t))·dloss
+  @ logic real crossentropy_dlogit(real x, real l, integer t, real dloss, integer i) =
+  @   softmax_exp(x - l) * dloss - (i == t ? dloss : 0.0);
+  @ // (kernels/softmax.c proves each row of crossentropy_backward equal to
+  @ // it; the whole [N, V] statement does not prove yet: verify/README.md)
+  @*/
 
 /*@ requires sizes: 0 < N && 0 < V && lnf_fits_int(N * V);
   @ requires valid_probs: lnf_writable(probs, N * V);

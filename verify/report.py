@@ -293,7 +293,7 @@ def main():
               "libc `math.h` are assumed, and, for the functional contracts, the values in "
               "`kernels/libm_spec.h`: `expf(x)` is `lnf_exp(x)` (e^x, an uninterpreted "
               "positive function declared there: z3 and cvc4 give up on ACSL's `\\exp`) "
-              "for x in [-80, 80], and `sqrtf(x)` is `\\sqrt(x)` for x >= 0 (libc already "
+              "for x in libc's normal range [-103.97, 88.72] (0 below it, as libc says), and `sqrtf(x)` is `\\sqrt(x)` for x >= 0 (libc already "
               "states it for `sqrt`).")
     md.append("- WP's memory-model hypotheses (errno separated from the kernels' arrays).")
     md.append("")
