@@ -3,36 +3,113 @@
  * over its index in order into one float accumulator, added once into the
  * output. */
 #include "kernels/matmul.h"
+#include "kernels/flat_index.h"
 #include "kernels/index.h"
+
+/* acc + Σ_{i<n} a[a0 + i·sa]·b[b0 + i·sb], the terms added in order into one float */
+/*@ requires size: 0 < n && 0 < sa && 0 < sb && 0 <= a0 && 0 <= b0;
+  @ requires fits_int: lnf_fits_int(a0 + n * sa) && lnf_fits_int(b0 + n * sb);
+  @ requires readable: \valid_read(a + (a0 .. a0 + n*sa - sa)) &&
+  @                    \valid_read(b + (b0 .. b0 + n*sb - sb));
+  @ assigns \nothing;
+  @ ensures dot: \result == acc + lnf_dot(a, a0, sa, b, b0, sb, n);
+  @*/
+static inline float matmul_dot(float acc, const float *a, int a0, int sa,
+                               const float *b, int b0, int sb, int n)
+{
+    float sum = acc;
+    /*@ loop invariant 0 <= i <= n;
+      @ loop invariant dot: sum == acc + lnf_dot_sum(a, a0, sa, b, b0, sb, i);
+      @ loop assigns i, sum;
+      @ loop variant n - i;
+      @*/
+    for (int i = 0; i < n; i++) {
+        sum += a[a0 + lnf_row_offset(i, n, sa)] * b[b0 + lnf_row_offset(i, n, sb)];
+    }
+    return sum;
+}
+
+/* out[y0 + o] = bias[o] + Σ_c inp[x0 + c]·weight[o·C + c] for o0 ≤ o < o1:
+ * the columns o0 .. o1-1 of one row of the forward */
+/*@ requires sizes: 0 < C && 0 <= o0 < o1 <= OC && lnf_fits_int(OC * C);
+  @ requires rows: 0 <= y0 && lnf_fits_int(y0 + OC) && 0 <= x0 && lnf_fits_int(x0 + C);
+  @ requires valid: lnf_writable(out + y0, OC) && lnf_readable(inp + x0, C) &&
+  @                 lnf_readable(weight, OC * C) && (bias == \null || lnf_readable(bias, OC));
+  @ requires separated: lnf_apart(out + y0, OC, inp + x0, C) && lnf_apart(out + y0, OC, weight, OC * C) &&
+  @                     (bias == \null || lnf_apart(out + y0, OC, bias, OC));
+  @ assigns out[y0 + o0 .. y0 + o1-1];
+  @ ensures row: \forall integer k; y0 + o0 <= k < y0 + o1 ==>
+  @   out[k] == matmul_forward_row_at{Pre}(inp, x0, weight, bias, C, k - y0);
+  @*/
+static void matmul_forward_row(float *out, int y0, const float *inp, int x0,
+                               const float *weight, const float *bias, int C, int OC,
+                               int o0, int o1)
+{
+    /*@ loop invariant o0 <= o <= o1;
+      @ loop invariant row: \forall integer k; y0 + o0 <= k < y0 + o ==>
+      @   out[k] == matmul_forward_row_at{Pre}(inp, x0, weight, bias, C, k - y0);
+      @ loop assigns o, out[y0 + o0 .. y0 + o1-1];
+      @ loop variant o1 - o;
+      @*/
+    for (int o = o0; o < o1; o++) {
+        int w0 = lnf_row_offset(o, OC, C);
+        float acc = matmul_dot(bias != 0 ? bias[o] : 0.0f, inp, x0, 1, weight, w0, 1, C);
+        /*@ assert same_inputs: \forall integer c; 0 <= c < C ==>
+          @   inp[x0 + c] == lnf_at{Pre}(inp + (x0 + c)) &&
+          @   weight[w0 + c] == lnf_at{Pre}(weight + (w0 + c));
+          @*/
+        /*@ assert dot_same: lnf_dot(inp, x0, 1, weight, w0, 1, C) ==
+          @   lnf_dot{Pre}(inp, x0, 1, weight, w0, 1, C);
+          @*/
+        //@ assert acc_value: acc == matmul_forward_row_at{Pre}(inp, x0, weight, bias, C, o);
+        out[y0 + o] = acc;
+    }
+}
 
 void matmul_forward_block_ref(float *out, const float *inp, const float *weight,
                           const float *bias, int N, int C, int OC,
                           int n0, int n1, int o0, int o1)
 {
+    int n = n0;
     /*@ loop invariant n0 <= n <= n1;
+      @ loop invariant rows: \forall integer k; matmul_in_block(k, OC, n0, n, o0, o1) ==>
+      @   matmul_forward_value{Here, Pre}(out, inp, weight, bias, C, OC, k);
+      @ loop invariant kept: \forall integer k; n0*OC <= k < n1*OC &&
+      @   !matmul_in_block(k, OC, n0, n, o0, o1) ==> out[k] == \at(out[k], Pre);
       @ loop assigns n, out[n0*OC .. n1*OC-1];
       @ loop variant n1 - n;
       @*/
-    for (int n = n0; n < n1; n++) {
-        const float *x = inp + lnf_row_offset(n, N, C);
-        float *y = out + lnf_block_row_offset(n, n0, n1, N, OC);
-        /*@ loop invariant o0 <= o <= o1;
-          @ loop assigns o, y[o0 .. o1-1];
-          @ loop variant o1 - o;
+    for (; n < n1; n++) {
+        int x0 = lnf_row_offset(n, N, C);
+        int y0 = lnf_block_row_offset(n, n0, n1, N, OC);
+        /* the operands are those of entry (only out was written), so each
+         * output of the row is the same function of them as at entry */
+        /*@ assert same_inputs: (\forall integer c; 0 <= c < C ==>
+          @     inp[x0 + c] == lnf_at{Pre}(inp + (x0 + c))) &&
+          @   (\forall integer i; 0 <= i < OC * C ==> weight[i] == \at(weight[i], Pre)) &&
+          @   (bias != \null ==> \forall integer o; 0 <= o < OC ==> bias[o] == \at(bias[o], Pre));
           @*/
-        for (int o = o0; o < o1; o++) {
-            const float *w = weight + lnf_row_offset(o, OC, C);
-            float acc = bias != 0 ? bias[o] : 0.0f;
-            /*@ loop invariant 0 <= c <= C;
-              @ loop assigns c, acc;
-              @ loop variant C - c;
-              @*/
-            for (int c = 0; c < C; c++) {
-                acc += x[c] * w[c];
-            }
-            y[o] = acc;
-        }
+        /*@ assert weight_rows: \forall integer o, c; o0 <= o < o1 && 0 <= c < C ==>
+          @   0 <= o * C + c < OC * C;
+          @*/
+        /*@ assert weight_same: \forall integer o, c; o0 <= o < o1 && 0 <= c < C ==>
+          @   weight[o * C + c] == \at(weight[o * C + c], Pre);
+          @*/
+        /*@ assert dot_same: \forall integer o; o0 <= o < o1 ==>
+          @   lnf_dot(inp, x0, 1, weight, o * C, 1, C) ==
+          @   lnf_dot{Pre}(inp, x0, 1, weight, o * C, 1, C);
+          @*/
+        /*@ assert row_same: \forall integer o; o0 <= o < o1 ==>
+          @   matmul_forward_row_at(inp, x0, weight, bias, C, o) ==
+          @   matmul_forward_row_at{Pre}(inp, x0, weight, bias, C, o);
+          @*/
+        matmul_forward_row(out, y0, inp, x0, weight, bias, C, OC, o0, o1);
+        lnf_flat_row_facts(n, OC);
+        /*@ assert new_row: \forall integer k; y0 + o0 <= k < y0 + o1 ==>
+          @   matmul_forward_value{Here, Pre}(out, inp, weight, bias, C, OC, k);
+          @*/
     }
+    //@ assert at_end: n == n1;
 }
 
 void matmul_backward_dinp_block_ref(float *dinp, const float *dout, const float *weight,

@@ -11,6 +11,7 @@
 #ifndef LNFREE_KERNELS_MATMUL_H
 #define LNFREE_KERNELS_MATMUL_H
 
+#include "kernels/dot_spec.h"
 #include "kernels/spec.h"
 
 /*@ predicate matmul_sizes(integer N, integer C, integer OC) =
@@ -25,6 +26,25 @@
   @   (bias == \null || lnf_readable(bias, OC)) &&
   @   lnf_apart(out, N * OC, inp, N * C) && lnf_apart(out, N * OC, weight, OC * C) &&
   @   (bias == \null || lnf_apart(out, N * OC, bias, OC));
+  @
+  @ // out[n][o] in state P, for the row of inp at x0 = n·C: bias[o] (0
+  @ // without a bias) + Σ_c inp[x0 + c]·weight[o·C + c]
+  @ logic real matmul_forward_row_at{P}(float *inp, integer x0, float *weight, float *bias,
+  @                                     integer C, integer o) =
+  @   (bias == \null ? 0.0 : bias[o]) + lnf_dot(inp, x0, 1, weight, o * C, 1, C);
+  @ logic real matmul_forward_at{P}(float *inp, float *weight, float *bias, integer C,
+  @                                 integer n, integer o) =
+  @   matmul_forward_row_at(inp, n * C, weight, bias, C, o);
+  @
+  @ // element k of out [N, OC] in state L is the forward of the inputs in state P
+  @ predicate matmul_forward_value{L, P}(float *out, float *inp, float *weight, float *bias,
+  @                                      integer C, integer OC, integer k) =
+  @   \at(out[k], L) == matmul_forward_at{P}(inp, weight, bias, C, k / OC, k % OC);
+  @
+  @ // flat index k of [N, OC] lies in the block of rows n0 .. n1-1, columns o0 .. o1-1
+  @ predicate matmul_in_block(integer k, integer OC, integer n0, integer n1,
+  @                           integer o0, integer o1) =
+  @   n0 * OC <= k < n1 * OC && o0 <= k % OC < o1;
   @
   @ // the backward's arguments: the three gradients written, apart from
   @ // each other and from what is read
@@ -43,6 +63,8 @@
 
 /*@ requires args: matmul_forward_args(out, inp, weight, bias, N, C, OC);
   @ assigns out[0 .. N*OC-1];
+  @ ensures value: \forall integer k; 0 <= k < N*OC ==>
+  @   matmul_forward_value{Post, Pre}(out, inp, weight, bias, C, OC, k);
   @*/
 void matmul_forward_ref(float *out, const float *inp, const float *weight,
                         const float *bias, int N, int C, int OC);
@@ -54,7 +76,9 @@ void matmul_backward_ref(float *dinp, float *dweight, float *dbias,
                          const float *dout, const float *inp, const float *weight,
                          int N, int C, int OC);
 
-/* The same contracts as the _ref pair; BLAS-backed when built with one. */
+/* The _ref pair's requirements; BLAS-backed when built with one. Their
+ * functional ensures (the _ref ones) wait for a functional contract of the
+ * assumed cblas_sgemm (verify/stubs/cblas.h). */
 /*@ requires args: matmul_forward_args(out, inp, weight, bias, N, C, OC);
   @ assigns out[0 .. N*OC-1];
   @*/
@@ -109,12 +133,18 @@ void matmul_backward_dinp_block(float *dinp, const float *dout, const float *wei
 void matmul_backward_dweight_block(float *dweight, const float *dout, const float *inp,
                                    int N, int C, int OC, int o0, int o1, int c0, int c1);
 
-/* The blocks as plain loops (matmul.c), with the same contracts: what the
+/* The blocks as plain loops (matmul.c), with the same requirements: what the
  * blocks run without a BLAS, and what the _ref functions run over the whole
- * product. */
+ * product. The forward block states what it computes: every element of the
+ * block is bias + inp·Wᵀ over the reals, every other element of its rows
+ * keeps its value. */
 /*@ requires args: matmul_forward_args(out, inp, weight, bias, N, C, OC);
   @ requires block: 0 <= n0 < n1 <= N && 0 <= o0 < o1 <= OC;
   @ assigns out[n0*OC .. n1*OC-1];
+  @ ensures value: \forall integer k; matmul_in_block(k, OC, n0, n1, o0, o1) ==>
+  @   matmul_forward_value{Post, Pre}(out, inp, weight, bias, C, OC, k);
+  @ ensures kept: \forall integer k; n0*OC <= k < n1*OC && !matmul_in_block(k, OC, n0, n1, o0, o1) ==>
+  @   out[k] == \old(out[k]);
   @*/
 void matmul_forward_block_ref(float *out, const float *inp, const float *weight,
                               const float *bias, int N, int C, int OC,

@@ -7,6 +7,7 @@
  * training step (bench/README.md). */
 #include "kernels/softmax.h"
 #include "kernels/libm_spec.h"
+#include "kernels/flat_index.h"
 #include "kernels/index.h"
 #include "kernels/vecmath.h"
 
@@ -173,39 +174,47 @@ void crossentropy_forward(float *losses, float *lse, const float *logits,
     }
 }
 
-/* One row of the gradient: dx[i] = softmax_exp(x[i] − l)·dloss, then −dloss
- * at the target. A function of its own so that its proof sees one row. */
-/*@ requires size: 0 < V && 0 <= t < V;
-  @ requires valid: lnf_writable(dx, V) && lnf_readable(x, V) && lnf_apart(dx, V, x, V);
-  @ assigns dx[0 .. V-1], errno;
-  @ ensures value: \forall integer i; 0 <= i < V ==>
-  @   dx[i] == crossentropy_dlogit(\old(x[i]), l, t, dloss, i);
+/* One row of the gradient, the row of [N, V] at flat offset off:
+ * dlogits[off + i] = softmax_exp(logits[off + i] − l)·dloss, then −dloss at
+ * the target. A function of its own so that its proof sees one row; its
+ * contract takes the whole arrays and quantifies over the flat index
+ * (kernels/flat_index.h says why). */
+/*@ requires size: 0 < V && 0 <= t < V && 0 <= off && lnf_fits_int(off + V);
+  @ requires valid: lnf_writable(dlogits + off, V) && lnf_readable(logits + off, V) &&
+  @                 lnf_apart(dlogits + off, V, logits + off, V);
+  @ assigns dlogits[off .. off + V-1], errno;
+  @ ensures value: \forall integer k; off <= k < off + V ==>
+  @   dlogits[k] == crossentropy_dlogit(\old(logits[k]), l, t, dloss, k - off);
   @*/
-static void crossentropy_backward_row(float *dx, const float *x, float l, int t, float dloss,
-                                      int V)
+static void crossentropy_backward_row(float *dlogits, const float *logits, int off, float l,
+                                      int t, float dloss, int V)
 {
     /* x − lse ≤ 0 since lse ≥ max x: exp_nonpos's clamp never fires */
     /*@ loop invariant 0 <= i <= V;
-      @ loop invariant row: \forall integer i2; 0 <= i2 < i ==>
-      @   dx[i2] == softmax_exp(\at(x[i2], Pre) - l) * dloss;
-      @ loop assigns i, dx[0 .. V-1], errno;
+      @ loop invariant row: \forall integer k; off <= k < off + i ==>
+      @   dlogits[k] == softmax_exp(\at(logits[k], Pre) - l) * dloss;
+      @ loop assigns i, dlogits[off .. off + V-1], errno;
       @ loop variant V - i;
       @*/
     for (int i = 0; i < V; i++) {
-        dx[i] = exp_nonpos(x[i] - l) * dloss;
+        dlogits[off + i] = exp_nonpos(logits[off + i] - l) * dloss;
     }
-    dx[t] -= dloss;
+    dlogits[off + t] -= dloss;
 }
 
 void crossentropy_backward(float *dlogits, const float *logits, const float *lse,
                            const int *targets, float dloss, int N, int V)
 {
     /*@ loop invariant 0 <= n <= N;
+      @ loop invariant rows: \forall integer k; 0 <= k < n * V ==>
+      @   dlogits[k] == crossentropy_dlogit(\at(logits[k], Pre), \at(lse[k / V], Pre),
+      @                                     \at(targets[k / V], Pre), dloss, k % V);
       @ loop assigns n, dlogits[0 .. N*V-1], errno;
       @ loop variant N - n;
       @*/
     for (int n = 0; n < N; n++) {
         int off = lnf_row_offset(n, N, V);
-        crossentropy_backward_row(dlogits + off, logits + off, lse[n], targets[n], dloss, V);
+        crossentropy_backward_row(dlogits, logits, off, lse[n], targets[n], dloss, V);
+        lnf_flat_row_facts(n, V);
     }
 }

@@ -23,8 +23,6 @@
   @ // and t = targets[n]: (softmax − onehot(t))·dloss
   @ logic real crossentropy_dlogit(real x, real l, integer t, real dloss, integer i) =
   @   softmax_exp(x - l) * dloss - (i == t ? dloss : 0.0);
-  @ // (kernels/softmax.c proves each row of crossentropy_backward equal to
-  @ // it; the whole [N, V] statement does not prove yet: verify/README.md)
   @*/
 
 /*@ requires sizes: 0 < N && 0 < V && lnf_fits_int(N * V);
@@ -56,6 +54,9 @@ void crossentropy_forward(float *losses, float *lse, const float *logits,
   @ requires separated: \separated(dlogits + (0 .. N*V-1), logits + (0 .. N*V-1),
   @                                lse + (0 .. N-1), targets + (0 .. N-1));
   @ assigns dlogits[0 .. N*V-1], errno;
+  @ ensures value: \forall integer k; 0 <= k < N*V ==>
+  @   dlogits[k] == crossentropy_dlogit(\old(logits[k]), \old(lse[k / V]), \old(targets[k / V]),
+  @                                     dloss, k % V);
   @*/
 void crossentropy_backward(float *dlogits, const float *logits, const float *lse,
                            const int *targets, float dloss, int N, int V);

@@ -43,7 +43,9 @@ static void free_case(em_case *c)
     free(c->dout);
 }
 
-/* forward: one float addition per element, which is correctly rounded, as is
+/* The references are the formulas the contracts state over the reals
+ * (embedding.h: embedding_value, embedding_token_sum, embedding_position_sum).
+ * forward: one float addition per element, which is correctly rounded, as is
  * the reference (exact sum rounded once): they must be bit-identical, tol 0.
  * backward: dwte rows sum one dout row per occurrence of the token (≤ B·T = 24
  * terms of unit scale), dwpe rows one per batch entry (≤ 4): round-off

@@ -25,7 +25,9 @@ static const struct {
     {"blas", matmul_forward, matmul_backward},
 };
 
-/* Golden references are exact (float64, rounded once). A float32 dot product
+/* Golden references are exact (float64, rounded once) values of the formula
+ * the forward's contract states over the reals (matmul.h: matmul_forward_at,
+ * bias[o] + Σ_c inp[n][c]·weight[o][c]). A float32 dot product
  * of C ≤ 64 terms of unit-scale values has round-off ~√C·ε·Σ|a||b| typically
  * and ≤ C·ε·Σ|a||b| (≈ 4e-6 here) at worst, so max|Δ| ≤ 1e-5·max(1, max|ref|). */
 #define MATMUL_TOL 1e-5
