@@ -3,7 +3,9 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "base/clock.h"
 #include "data/stream.h"
 #include "base/fs.h"
@@ -73,15 +75,31 @@ static void step_progress(const train_progress *p, void *ctx)
     c->o->progress(c->stage, p, c->o->progress_ctx);
 }
 
+/* Runs one stage; one resumed from its checkpoint is added to `resumed`. */
 static int train_stage(const demo_options *o, train_options *t, const char *what,
-                       train_result *res, lnf_error *err)
+                       json_t *resumed, train_result *res, lnf_error *err)
 {
-    demo_run_ctx ctx = {.o = o, .stage = what};
-    stage(o, what);
+    /* a stage that checkpointed resumes from it: train_run checks that its
+     * inputs and settings are the run's, and a finished one trains no step */
+    lnf_path state;
+    if (path_fmt(&state, err, "%s/model", t->out_dir) != 0 ||
+        (o->resume && fs_dir_recover(state.s, err) != 0) ||
+        path_fmt(&state, err, "%s/model/train_state.json", t->out_dir) != 0) {
+        return -1;
+    }
+    t->resume = t->resume_exact = o->resume && access(state.s, R_OK) == 0;
+    if (t->resume) {
+        json_array_append_new(resumed, json_string(what));
+    }
+    char label[256];
+    snprintf(label, sizeof label, "%s%s", what, t->resume ? " (resumed from its checkpoint)" : "");
+    demo_run_ctx ctx = {.o = o, .stage = label};
+    stage(o, label);
     t->progress = o->progress != NULL ? step_progress : NULL;
     t->progress_ctx = &ctx;
     int rc = train_run(t, res, err);
     t->progress = NULL;
+    t->resume = t->resume_exact = 0;
     return rc;
 }
 
@@ -163,6 +181,15 @@ static int write_report(const demo_options *o, json_t *report, lnf_buf *md, lnf_
         num(a_free, "residual"),
         json_is_true(json_object_get(a_ctl, "exact")) ? "exact" : "approximate",
         json_real_value(json_object_get(report, "seconds")));
+    size_t i;
+    json_t *name;
+    json_array_foreach(json_object_get(report, "stages_resumed"), i, name) {
+        rc |= buf_printf(md, "%s %s", i == 0 ? "Resumed, their time not counted:" : ";",
+                         json_string_value(name));
+    }
+    if (json_array_size(json_object_get(report, "stages_resumed")) > 0) {
+        rc |= buf_printf(md, ".\n");
+    }
     if (rc != 0) {
         return lnf_fail(err, "out of memory for the report");
     }
@@ -237,7 +264,7 @@ typedef struct {
 } demo_dirs;
 
 static int pretrain(const demo_options *o, const demo_dirs *d, train_options *t,
-                    lnf_error *err)
+                    json_t *resumed, lnf_error *err)
 {
     t->init = &o->config;
     t->out_dir = d->pre.s;
@@ -248,14 +275,14 @@ static int pretrain(const demo_options *o, const demo_dirs *d, train_options *t,
     t->warmup = o->pretrain_steps / 10;
     t->title = "lnfree demo: pretraining";
     train_result res;
-    return train_stage(o, t, "pretrain from scratch", &res, err);
+    return train_stage(o, t, "pretrain from scratch", resumed, &res, err);
 }
 
 /* Both fine-tunes: the same start, data, steps and LR; only the schedule
  * differs. They read other batches than pretraining did: other random
  * windows, or (sequentially) the tokens after the ones it saw. */
 static int finetune_both(const demo_options *o, const demo_dirs *d, train_options *t,
-                         long long *tokens, lnf_error *err)
+                         json_t *resumed, long long *tokens, lnf_error *err)
 {
     lnf_path pre_model;
     if (path_join(&pre_model, d->pre.s, "model", err) != 0) {
@@ -276,16 +303,16 @@ static int finetune_both(const demo_options *o, const demo_dirs *d, train_option
     t->schedule = "none";
     t->title = "lnfree demo: control fine-tune (LN kept)";
     train_result res;
-    if (train_stage(o, t, "control fine-tune, every LayerNorm kept", &res, err) != 0) {
+    if (train_stage(o, t, "control fine-tune, every LayerNorm kept", resumed, &res, err) != 0) {
         return -1;
     }
-    *tokens = res.tokens;
+    *tokens = (long long)t->steps * t->B * t->T * t->grad_accum; /* res: this process's only */
     t->out_dir = d->removal.s;
     t->schedule = o->schedule;
     t->schedule_span = (int)(o->removal_span * o->finetune_steps);
     t->aux_weight = o->aux_weight;
     t->title = "lnfree demo: LayerNorm removal";
-    return train_stage(o, t, "fine-tune removing every LayerNorm", &res, err);
+    return train_stage(o, t, "fine-tune removing every LayerNorm", resumed, &res, err);
 }
 
 /* Scores the three models on the validation split (the LN-free one against
@@ -357,7 +384,10 @@ int demo_run(const demo_options *o, lnf_buf *md, lnf_error *err)
     t.val_batches = 8;
     t.order = o->order;
     long long tokens_finetune;
-    if (pretrain(o, &d, &t, err) != 0 || finetune_both(o, &d, &t, &tokens_finetune, err) != 0) {
+    json_t *resumed = json_array();
+    if (pretrain(o, &d, &t, resumed, err) != 0 ||
+        finetune_both(o, &d, &t, resumed, &tokens_finetune, err) != 0) {
+        json_decref(resumed);
         return -1;
     }
 
@@ -368,6 +398,12 @@ int demo_run(const demo_options *o, lnf_buf *md, lnf_error *err)
         o->config_name, "schedule", o->schedule, "batch", o->B, "seq_len", o->T,
         "pretrain_steps", o->pretrain_steps, "finetune_steps", o->finetune_steps,
         "train_tokens", (json_int_t)ps.tokens[0], "val_tokens", (json_int_t)ps.tokens[1]);
+    /* "seconds" is this invocation's: a resumed stage's time is in its metrics.jsonl */
+    if (report != NULL) {
+        json_object_set_new(report, "stages_resumed", resumed);
+    } else {
+        json_decref(resumed);
+    }
     int rc = report != NULL ? evaluate_and_export(o, &d, report, err)
                             : lnf_fail(err, "cannot build the report");
     if (rc == 0) {

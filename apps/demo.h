@@ -8,7 +8,9 @@
  * (the control and the LN-free fine-tune on one plot, every removal marked),
  * OUT/ln-free-hf/ and OUT/ln-free-folded/. Training batches are random
  * windows (seeded) unless `order` says sequential; both fine-tunes draw the
- * same ones, not those of pretraining. */
+ * same ones, not those of pretraining. With `resume`, a demo that stopped
+ * (a crash, a reboot) goes on from its stages' checkpoints: the same results
+ * as one run, since training resumes bit for bit (train.h). */
 #ifndef LNFREE_APPS_DEMO_H
 #define LNFREE_APPS_DEMO_H
 
@@ -34,6 +36,9 @@ typedef struct {
     double removal_span;   /* the paper preset spans this share of the fine-tune */
     float aux_weight;
     long long eval_tokens; /* validation tokens scored per model (≤ 0: all) */
+    int resume;            /* continue the demo in out_dir: each stage with a checkpoint
+                              resumes from it (a finished one is kept), refused when its
+                              inputs' sha256 or any setting differ */
     demo_progress_fn progress; /* NULL: no reports */
     void *progress_ctx;
 } demo_options;

@@ -41,7 +41,10 @@ static void usage(FILE *out, const demo_options *d)
             "                       the rest lets the LN-free model recover (%g)\n"
             "  --aux-weight W       auxiliary sigma loss during removal (%g)\n"
             "  --eval-tokens N      validation tokens scored per model, 0 = all (%lld)\n"
-            "  --data-order ORDER   random (seeded windows) or sequential (random)\n",
+            "  --data-order ORDER   random (seeded windows) or sequential (random)\n"
+            "  --resume             go on with the demo in DIR after a stop: every stage\n"
+            "                       with a checkpoint resumes from it (a finished one is\n"
+            "                       kept); refused if its inputs or settings differ\n",
             d->out_dir, d->config_name, d->B, d->T, d->pretrain_steps, d->finetune_steps,
             (double)d->pretrain_lr, (double)d->finetune_lr, d->schedule, d->removal_span, (double)d->aux_weight,
             d->eval_tokens);
@@ -75,7 +78,8 @@ int cmd_demo(int argc, char **argv, const dist_ctx *dist)
         {"schedule", required_argument, 0, 's'},     {"aux-weight", required_argument, 0, 'x'},
         {"eval-tokens", required_argument, 0, 'e'},  {"removal-span", required_argument, 0, 'r'},
         {"preset", required_argument, 0, 'R'},       {"data-order", required_argument, 0, 'O'},
-        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
+        {"resume", no_argument, 0, 'u'},             {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     demo_options o = demo_defaults();
     lnf_path cache, corpus, tokenizer;
     lnf_error err;
@@ -112,6 +116,7 @@ int cmd_demo(int argc, char **argv, const dist_ctx *dist)
             o.order = strcmp(optarg, "sequential") == 0 ? TRAIN_SEQUENTIAL : TRAIN_RANDOM;
             break;
         case 'o': o.out_dir = optarg; break;
+        case 'u': o.resume = 1; break;
         case 'c': o.corpus_dir = optarg; break;
         case 't': o.tokenizer_dir = optarg; break;
         case 'C':

@@ -3,15 +3,17 @@
 # the README's main job): every output present, the report's numbers finite
 # and consistent, the pretrained model worse than both fine-tunes, and the hf
 # and folded exports scoring the LN-free model's cross-entropy; the
-# faithfulness figures and attributions in the report; and eval --reference,
-# hellaswag and attribute working on the demo's exports.
+# faithfulness figures and attributions in the report; --resume after a stop
+# giving the same results, and refusing changed settings; and eval
+# --reference, hellaswag and attribute working on the demo's exports.
 # Usage: tests/test_demo.sh PATH/TO/lnfree   (after scripts/fetch-data)
 set -eu
 lnfree="$1"
 out="$(mktemp -d /tmp/lnfree_demo_XXXXXX)"
 trap 'rm -rf "$out"' EXIT
-"$lnfree" demo --out "$out" --batch 2 --seq-len 32 --pretrain-steps 20 --finetune-steps 40 \
-  --eval-tokens 2048 >"$out/stdout"
+flags="--batch 2 --seq-len 32 --pretrain-steps 20 --finetune-steps 40 --eval-tokens 2048"
+# shellcheck disable=SC2086
+"$lnfree" demo --out "$out" $flags >"$out/stdout"
 for f in report.json report.md loss.svg ln-free-hf/config.json ln-free-hf/model.safetensors \
          ln-free-hf/vocab.json ln-free-hf/merges.txt ln-free-hf/tokenizer.json \
          ln-free-hf/README.md ln-free-hf/provenance.json \
@@ -45,6 +47,47 @@ assert a["ln_free"]["exact"] is True and a["control"]["exact"] is False, a
 assert abs(a["ln_free"]["residual"]) <= 1e-5 * max(1.0, abs(a["ln_free"]["logit"])), a
 print("test_demo: ok", {k: round(r[k], 4) for k in ["ce_original", "ce_finetuned_with_ln", "ce_ln_free"]})
 PY
+
+# --resume after a stop: the pretraining and the control fine-tune are kept
+# (they checkpointed), the LN removal had not checkpointed and runs again; the
+# results are those of the uninterrupted run, bit for bit
+again="$out/again"
+mkdir "$again"
+cp -r "$out/pretrain" "$out/finetune-with-ln" "$out/finetune-ln-free" "$again/"
+rm -r "$again/finetune-ln-free/model"
+# shellcheck disable=SC2086
+LNFREE_PROGRESS=1 "$lnfree" demo --out "$again" $flags --resume >"$again/stdout" 2>"$again/err"
+tr '\r' '\n' <"$again/err" | grep '^==' >"$again/stages"
+for s in "pretrain from scratch (resumed" "control fine-tune, every LayerNorm kept (resumed"; do
+  grep -qF "$s" "$again/stages" || { echo "test_demo: FAIL: no '$s': $(cat "$again/stages")" >&2; exit 1; }
+done
+if grep -q "removing every LayerNorm (resumed" "$again/stages"; then
+  echo "test_demo: FAIL: the removal had no checkpoint to resume from" >&2; exit 1
+fi
+for f in pretrain/model/model.safetensors finetune-with-ln/model/model.safetensors \
+         finetune-with-ln/metrics.jsonl finetune-ln-free/model/model.safetensors; do
+  cmp -s "$out/$f" "$again/$f" || { echo "test_demo: FAIL: $f differs after --resume" >&2; exit 1; }
+done
+/usr/bin/python3 - "$out/report.json" "$again/report.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+a.pop("seconds"); b.pop("seconds")
+assert a.pop("stages_resumed") == [], a
+assert b.pop("stages_resumed") == ["pretrain from scratch",
+                                   "control fine-tune, every LayerNorm kept"], b
+assert a == b, [(k, a[k], b.get(k)) for k in a if a[k] != b.get(k)]
+PY
+# a setting that differs from a kept stage's run is refused, naming it
+# shellcheck disable=SC2086
+if "$lnfree" demo --out "$again" $flags --finetune-lr 0.001 --resume >/dev/null 2>"$again/err"; then
+  echo "test_demo: FAIL: --resume accepted another learning rate" >&2; exit 1
+fi
+grep -q "cannot resume $again/finetune-with-ln/model: its run has lr = " "$again/err" ||
+  { echo "test_demo: FAIL: $(cat "$again/err")" >&2; exit 1; }
+cmp -s "$out/finetune-with-ln/model/model.safetensors" \
+  "$again/finetune-with-ln/model/model.safetensors" ||
+  { echo "test_demo: FAIL: the refused resume changed the checkpoint" >&2; exit 1; }
+echo "test_demo: --resume ok: kept stages unchanged, the same report, another lr refused"
 
 # the commands on the demo's exports
 hf="$out/ln-free-hf"

@@ -316,6 +316,22 @@ static int continue_provenance(run *r, json_t *inputs, json_t *settings, lnf_err
             json_object_set_new(changed, key, json_pack("[O?,O]", was, v));
         }
     }
+    if (r->o->resume_exact && json_object_size(changed) > 0) {
+        const char *first = NULL;
+        json_object_foreach(changed, key, v) {
+            first = first == NULL ? key : first;
+        }
+        char *was = json_dumps(json_array_get(json_object_get(changed, first), 0), JSON_ENCODE_ANY);
+        char *now = json_dumps(json_array_get(json_object_get(changed, first), 1), JSON_ENCODE_ANY);
+        lnf_fail(err, "cannot resume %s: its run has %s = %s, this one %s (%zu setting%s differ)",
+                 dir.s, first, was != NULL ? was : "null", now != NULL ? now : "?",
+                 json_object_size(changed), json_object_size(changed) > 1 ? "s" : "");
+        free(was);
+        free(now);
+        json_decref(changed);
+        json_decref(old);
+        return -1;
+    }
     json_t *resumes = json_object_get(old, "resumes");
     if (!json_is_array(resumes)) {
         resumes = json_array();

@@ -70,6 +70,7 @@ typedef struct {
     int val_every, val_batches;
     int ckpt_every;
     int resume;                /* continue OUT/model's run */
+    int resume_exact;          /* and refuse it when a setting differs from the run's */
     int stop_at;               /* > 0: stop (with a checkpoint) after this many steps */
     long long data_start;      /* first token of train.bin to read (a fresh run) */
     const char *schedule;      /* NULL: plain training; "none" is the LN-kept control; the
