@@ -1,5 +1,5 @@
-/* dot_spec: the dot product the matmul contracts state their outputs with
- * (ACSL only, no C code). */
+/* dot_spec: the dot product and the strided sum the matmul contracts state
+ * their outputs with (ACSL only, no C code). */
 #ifndef LNFREE_KERNELS_DOT_SPEC_H
 #define LNFREE_KERNELS_DOT_SPEC_H
 
@@ -43,6 +43,28 @@
   @   axiom lnf_dot_is_sum{L}:
   @     \forall float *a, *b, integer a0, sa, b0, sb, n;
   @       lnf_dot(a, a0, sa, b, b0, sb, n) == lnf_dot_sum(a, a0, sa, b, b0, sb, n);
+  @ }
+  @
+  @ // lnf_sum(a, a0, sa, n) = Σ_{i<n} a[a0 + i·sa] over the reals (a column of
+  @ // dout for dbias): the same two axiomatics as lnf_dot, for the same reason.
+  @ axiomatic LnfSum {
+  @   logic real lnf_sum{L}(float *a, integer a0, integer sa, integer n) reads a[..];
+  @   // ASSUMED (verify/PROOFS.md), as lnf_dot_frame: the value depends on its n terms only
+  @   axiom lnf_sum_frame{L1, L2}:
+  @     \forall float *a, integer a0, sa, n; 0 <= n &&
+  @       (\forall integer i; 0 <= i < n ==> \at(a[a0 + i * sa], L1) == \at(a[a0 + i * sa], L2)) ==>
+  @       lnf_sum{L1}(a, a0, sa, n) == lnf_sum{L2}(a, a0, sa, n);
+  @ }
+  @
+  @ axiomatic LnfSumTerms {
+  @   logic real lnf_sum_terms{L}(float *a, integer a0, integer sa, integer n) reads a[..];
+  @   axiom lnf_sum_terms_empty{L}:
+  @     \forall float *a, integer a0, sa; lnf_sum_terms(a, a0, sa, 0) == 0.0;
+  @   axiom lnf_sum_terms_next{L}:
+  @     \forall float *a, integer a0, sa, n; 0 <= n ==>
+  @       lnf_sum_terms(a, a0, sa, n + 1) == lnf_sum_terms(a, a0, sa, n) + a[a0 + n * sa];
+  @   axiom lnf_sum_is_terms{L}:
+  @     \forall float *a, integer a0, sa, n; lnf_sum(a, a0, sa, n) == lnf_sum_terms(a, a0, sa, n);
   @ }
   @*/
 

@@ -33,4 +33,19 @@ void lnf_flat_row_facts(int r, int w);
   @*/
 void lnf_flat_row_iff(int r, int w, int n);
 
+/* Every flat index of a [n, w] array: its row and column lie in range. */
+/*@ requires sizes: 0 < n && 0 < w;
+  @ assigns \nothing;
+  @ ensures in_range: \forall integer k; 0 <= k < n * w ==> 0 <= k / w < n && 0 <= k % w < w;
+  @*/
+void lnf_flat_bounds(int n, int w);
+
+/* The strided vector i·s, 0 ≤ i < n (a column of a [n, s] array): each of
+ * its offsets and the next one stay within the n·s elements. */
+/*@ requires sizes: 0 < n && 0 < s;
+  @ assigns \nothing;
+  @ ensures in_range: \forall integer i; 0 <= i < n ==> 0 <= i * s && i * s + s <= n * s;
+  @*/
+void lnf_stride_facts(int n, int s);
+
 #endif

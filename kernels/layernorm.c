@@ -1,21 +1,26 @@
 /* layernorm: real and fixed-scale LayerNorm, forward and backward. */
 #include "kernels/layernorm.h"
+#include "kernels/flat_index.h"
 #include "kernels/index.h"
+#include "kernels/libm_spec.h"
 #include <math.h>
 
-/*@ requires size: 0 < C;
-  @ requires readable_x: \valid_read(x + (0 .. C-1));
+/* Σ_i inp[x0 + i] / C, the terms added in order into one float */
+/*@ requires size: 0 < C && 0 <= x0 && lnf_fits_int(x0 + C);
+  @ requires readable: \valid_read(inp + (x0 .. x0 + C - 1));
   @ assigns \nothing;
+  @ ensures mean: \result == lnf_sum(inp, x0, 1, C) / C;
   @*/
-static float row_mean(const float *x, int C)
+static float row_mean(const float *inp, int x0, int C)
 {
     float sum = 0.0f;
     /*@ loop invariant 0 <= i <= C;
+      @ loop invariant sum: sum == lnf_sum_terms(inp, x0, 1, i);
       @ loop assigns i, sum;
       @ loop variant C - i;
       @*/
     for (int i = 0; i < C; i++) {
-        sum += x[i];
+        sum += inp[x0 + i];
     }
     return sum / (float)C;
 }
@@ -29,39 +34,121 @@ static float square(float d)
     return d * d;
 }
 
+/* Σ_i (inp[x0 + i] − m)², the terms added in order into one float */
+/*@ requires size: 0 < C && 0 <= x0 && lnf_fits_int(x0 + C);
+  @ requires readable: \valid_read(inp + (x0 .. x0 + C - 1));
+  @ assigns \nothing;
+  @ ensures value: \result == layernorm_sqdev(inp, x0, m, C);
+  @ ensures positive: \result >= 0;
+  @*/
+static float row_sqdev(const float *inp, int x0, float m, int C)
+{
+    float var = 0.0f;
+    /*@ loop invariant 0 <= i <= C;
+      @ loop invariant var_pos: var >= 0;
+      @ loop invariant var_sum: var == layernorm_sqdev_terms(inp, x0, m, i);
+      @ loop assigns i, var;
+      @ loop variant C - i;
+      @*/
+    for (int i = 0; i < C; i++) {
+        float d = inp[x0 + i] - m;
+        var += square(d);
+    }
+    return var;
+}
+
+/* 1/√(var/C + eps), in a context of its own */
+/*@ requires var >= 0 && C > 0 && eps > 0;
+  @ assigns \nothing;
+  @ ensures value: \result == 1.0 / \sqrt(var / C + eps);
+  @*/
+static float layernorm_rstd(float var, int C, float eps)
+{
+    return 1.0f / sqrtf(var / (float)C + eps);
+}
+
+/* One element: (x − m)·s·w + b (real form, s = rstd) or (x − m)/s·w + b
+ * (fixed form, s = σ̄). Its value is proved in a context of its own: inside
+ * the row's loop the provers time out on it. */
+/*@ requires fixed ==> s > 0;
+  @ assigns \nothing;
+  @ ensures value: \result == (fixed ? layernorm_fixed_value(x, m, s, w, b)
+  @                                  : layernorm_value(x, m, s, w, b));
+  @*/
+static float layernorm_one(float x, float m, float s, int fixed, float w, float b)
+{
+    return fixed ? (x - m) / s * w + b : (x - m) * s * w + b;
+}
+
+/* out[x0 + i] = layernorm_one(inp[x0 + i], m, s, fixed, γ[i], β[i]): one row */
+/*@ requires sizes: 0 < C && 0 <= x0 && lnf_fits_int(x0 + C) && (fixed ==> s > 0);
+  @ requires valid: \valid(out + (x0 .. x0 + C - 1)) && \valid_read(inp + (x0 .. x0 + C - 1)) &&
+  @                 layernorm_params(weight, bias, C);
+  @ requires separated: \separated(out + (x0 .. x0 + C - 1), inp + (x0 .. x0 + C - 1),
+  @                                weight + (0 .. C-1), bias + (0 .. C-1));
+  @ assigns out[x0 .. x0 + C - 1];
+  @ ensures row: \forall integer k; x0 <= k < x0 + C ==>
+  @   out[k] == (fixed ? layernorm_fixed_value(inp[k], m, s, weight[k - x0], bias[k - x0])
+  @                    : layernorm_value(inp[k], m, s, weight[k - x0], bias[k - x0]));
+  @*/
+static void layernorm_row(float *out, const float *inp, int x0, const float *weight,
+                          const float *bias, float m, float s, int fixed, int C)
+{
+    /*@ loop invariant 0 <= i <= C;
+      @ loop invariant row: \forall integer k; x0 <= k < x0 + i ==>
+      @   out[k] == (fixed ? layernorm_fixed_value(inp[k], m, s, weight[k - x0], bias[k - x0])
+      @                    : layernorm_value(inp[k], m, s, weight[k - x0], bias[k - x0]));
+      @ loop assigns i, out[x0 .. x0 + C - 1];
+      @ loop variant C - i;
+      @*/
+    for (int i = 0; i < C; i++) {
+        out[x0 + i] = layernorm_one(inp[x0 + i], m, s, fixed, weight[i], bias[i]);
+    }
+}
+
 void layernorm_forward(float *out, float *mean, float *rstd,
                        const float *inp, const float *weight, const float *bias,
                        float eps, int N, int C)
 {
     /*@ loop invariant 0 <= n <= N;
+      @ loop invariant means: \forall integer j; 0 <= j < n ==>
+      @   mean[j] == layernorm_mean_at{Pre}(inp, C, j);
+      @ loop invariant rstds: \forall integer j; 0 <= j < n ==>
+      @   rstd[j] == layernorm_rstd_at{Pre}(inp, eps, C, j);
+      @ loop invariant rows: \forall integer k; 0 <= k < n * C ==>
+      @   out[k] == layernorm_at{Pre}(inp, weight, bias, eps, C, k);
       @ loop assigns n, out[0 .. N*C-1], mean[0 .. N-1], rstd[0 .. N-1];
       @ loop variant N - n;
       @*/
     for (int n = 0; n < N; n++) {
         int off = lnf_row_offset(n, N, C);
-        const float *x = inp + off;
-        float *y = out + off;
-        float m = row_mean(x, C);
-        float var = 0.0f;
-        /*@ loop invariant 0 <= i <= C;
-          @ loop invariant var_pos: var >= 0;
-          @ loop assigns i, var;
-          @ loop variant C - i;
+        /* inp is as on entry (only out, mean and rstd were written) */
+        /*@ assert same_inputs: \forall integer i; 0 <= i < C ==>
+          @   inp[off + i * 1] == lnf_at{Pre}(inp + (off + i * 1));
           @*/
-        for (int i = 0; i < C; i++) {
-            float d = x[i] - m;
-            var += square(d);
-        }
-        float s = 1.0f / sqrtf(var / (float)C + eps);
-        /*@ loop invariant 0 <= i <= C;
-          @ loop assigns i, y[0 .. C-1];
-          @ loop variant C - i;
+        float m = row_mean(inp, off, C);
+        //@ assert mean_same: m == layernorm_mean_at{Pre}(inp, C, n);
+        float var = row_sqdev(inp, off, m, C);
+        /*@ assert var_same: layernorm_sqdev(inp, off, m, C) == layernorm_sqdev{Pre}(inp, off, m, C);
           @*/
-        for (int i = 0; i < C; i++) {
-            y[i] = (x[i] - m) * s * weight[i] + bias[i];
-        }
+        //@ assert var_value: var / C == layernorm_var_at{Pre}(inp, C, n);
+        float s = layernorm_rstd(var, C, eps);
+        //@ assert rstd_same: s == layernorm_rstd_at{Pre}(inp, eps, C, n);
+        layernorm_row(out, inp, off, weight, bias, m, s, 0, C);
         mean[n] = m;
         rstd[n] = s;
+        lnf_flat_row_facts(n, C);
+        /*@ assert inputs_same: \forall integer k; off <= k < off + C ==>
+          @   inp[k] == \at(inp[k], Pre) && weight[k - off] == lnf_at{Pre}(weight + (k - off)) &&
+          @   bias[k - off] == lnf_at{Pre}(bias + (k - off));
+          @*/
+        /*@ assert row_parts: \forall integer k; off <= k < off + C ==>
+          @   k / C == n && k % C == k - off && m == layernorm_mean_at{Pre}(inp, C, k / C) &&
+          @   s == layernorm_rstd_at{Pre}(inp, eps, C, k / C);
+          @*/
+        /*@ assert new_row: \forall integer k; off <= k < off + C ==>
+          @   out[k] == layernorm_at{Pre}(inp, weight, bias, eps, C, k);
+          @*/
     }
 }
 
@@ -71,23 +158,37 @@ void layernorm_fixed_forward(float *out, float *mean,
                              int N, int C)
 {
     /*@ loop invariant 0 <= n <= N;
+      @ loop invariant means: \forall integer j; 0 <= j < n ==>
+      @   mean[j] == layernorm_mean_at{Pre}(inp, C, j);
+      @ loop invariant rows: \forall integer k; 0 <= k < n * C ==>
+      @   out[k] == layernorm_fixed_at{Pre}(inp, weight, bias, scales, scale_class, C, k);
       @ loop assigns n, out[0 .. N*C-1], mean[0 .. N-1];
       @ loop variant N - n;
       @*/
     for (int n = 0; n < N; n++) {
         int off = lnf_row_offset(n, N, C);
-        const float *x = inp + off;
-        float *y = out + off;
-        float m = row_mean(x, C);
-        float s = scales[scale_class[n]];
-        /*@ loop invariant 0 <= i <= C;
-          @ loop assigns i, y[0 .. C-1];
-          @ loop variant C - i;
+        /* inp is as on entry (only out and mean were written) */
+        /*@ assert same_inputs: \forall integer i; 0 <= i < C ==>
+          @   inp[off + i * 1] == lnf_at{Pre}(inp + (off + i * 1));
           @*/
-        for (int i = 0; i < C; i++) {
-            y[i] = (x[i] - m) / s * weight[i] + bias[i];
-        }
+        float m = row_mean(inp, off, C);
+        //@ assert mean_same: m == layernorm_mean_at{Pre}(inp, C, n);
+        float s = scales[scale_class[n]];
+        layernorm_row(out, inp, off, weight, bias, m, s, 1, C);
         mean[n] = m;
+        lnf_flat_row_facts(n, C);
+        /*@ assert inputs_same: \forall integer k; off <= k < off + C ==>
+          @   inp[k] == \at(inp[k], Pre) && weight[k - off] == lnf_at{Pre}(weight + (k - off)) &&
+          @   bias[k - off] == lnf_at{Pre}(bias + (k - off));
+          @*/
+        /*@ assert row_parts: \forall integer k; off <= k < off + C ==>
+          @   k / C == n && k % C == k - off &&
+          @   m == layernorm_mean_at{Pre}(inp, C, k / C) &&
+          @   s == \at(scales[\at(scale_class[k / C], Pre)], Pre);
+          @*/
+        /*@ assert new_row: \forall integer k; off <= k < off + C ==>
+          @   out[k] == layernorm_fixed_at{Pre}(inp, weight, bias, scales, scale_class, C, k);
+          @*/
     }
 }
 

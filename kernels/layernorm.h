@@ -12,6 +12,7 @@
 #define LNFREE_KERNELS_LAYERNORM_H
 
 #include <stdint.h>
+#include "kernels/dot_spec.h"
 #include "kernels/spec.h"
 
 enum { LN_SCALE_AVG = 0, LN_SCALE_BOS = 1, LN_SCALE_EOT = 2, LN_SCALE_CLASSES = 3 };
@@ -48,6 +49,60 @@ enum {
   @   lnf_readable(scales, LN_SCALE_CLASSES) && \valid_read(scale_class + (0 .. N-1)) &&
   @   (\forall integer n; 0 <= n < N ==> scale_class[n] < LN_SCALE_CLASSES) &&
   @   (\forall integer j; 0 <= j < LN_SCALE_CLASSES ==> scales[j] > 0);
+  @
+  @ // the mean of row n of inp [N, C] in state P: Σ_i inp[n·C + i] / C
+  @ logic real layernorm_mean_at{P}(float *inp, integer C, integer n) =
+  @   lnf_sum(inp, n * C, 1, C) / C;
+  @
+  @ // Σ_i (a[a0 + i] − m)² over the reals: a row's squared deviations from m.
+  @ // Two axiomatics, as lnf_dot (kernels/dot_spec.h): the contracts name
+  @ // layernorm_sqdev, the loop that sums it layernorm_sqdev_terms.
+  @ axiomatic LayernormSqdev {
+  @   logic real layernorm_sqdev{L}(float *a, integer a0, real m, integer n) reads a[..];
+  @   // ASSUMED (verify/PROOFS.md), as lnf_dot_frame: the value depends on its n terms only
+  @   axiom layernorm_sqdev_frame{L1, L2}:
+  @     \forall float *a, integer a0, real m, integer n; 0 <= n &&
+  @       (\forall integer i; 0 <= i < n ==> \at(a[a0 + i], L1) == \at(a[a0 + i], L2)) ==>
+  @       layernorm_sqdev{L1}(a, a0, m, n) == layernorm_sqdev{L2}(a, a0, m, n);
+  @ }
+  @ axiomatic LayernormSqdevTerms {
+  @   logic real layernorm_sqdev_terms{L}(float *a, integer a0, real m, integer n) reads a[..];
+  @   axiom layernorm_sqdev_terms_empty{L}:
+  @     \forall float *a, integer a0, real m; layernorm_sqdev_terms(a, a0, m, 0) == 0.0;
+  @   axiom layernorm_sqdev_terms_next{L}:
+  @     \forall float *a, integer a0, real m, integer n; 0 <= n ==>
+  @       layernorm_sqdev_terms(a, a0, m, n + 1) ==
+  @       layernorm_sqdev_terms(a, a0, m, n) + (a[a0 + n] - m) * (a[a0 + n] - m);
+  @   axiom layernorm_sqdev_is_terms{L}:
+  @     \forall float *a, integer a0, real m, integer n;
+  @       layernorm_sqdev(a, a0, m, n) == layernorm_sqdev_terms(a, a0, m, n);
+  @ }
+  @
+  @ // row n's biased variance and 1/√(var + eps), in state P
+  @ logic real layernorm_var_at{P}(float *inp, integer C, integer n) =
+  @   layernorm_sqdev(inp, n * C, layernorm_mean_at(inp, C, n), C) / C;
+  @ logic real layernorm_rstd_at{P}(float *inp, real eps, integer C, integer n) =
+  @   1.0 / \sqrt(layernorm_var_at(inp, C, n) + eps);
+  @
+  @ // one element of the real form: (x − m) · r · w + b
+  @ logic real layernorm_value(real x, real m, real r, real w, real b) = (x - m) * r * w + b;
+  @
+  @ // element k of the real form's output in state P, row n = k / C, channel c = k % C
+  @ logic real layernorm_at{P}(float *inp, float *weight, float *bias, real eps, integer C,
+  @                            integer k) =
+  @   layernorm_value(inp[k], layernorm_mean_at(inp, C, k / C),
+  @                   layernorm_rstd_at(inp, eps, C, k / C), weight[k % C], bias[k % C]);
+  @
+  @ // one element of the fixed form: (x − m) / s · w + b
+  @ logic real layernorm_fixed_value(real x, real m, real s, real w, real b) =
+  @   (x - m) / s * w + b;
+  @
+  @ // element k of the fixed form's output in state P, row n = k / C, channel
+  @ // c = k % C: (inp[k] − mean of row n) / scales[scale_class[n]] · γ[c] + β[c]
+  @ logic real layernorm_fixed_at{P}(float *inp, float *weight, float *bias, float *scales,
+  @                                  uint8_t *scale_class, integer C, integer k) =
+  @   layernorm_fixed_value(inp[k], layernorm_mean_at(inp, C, k / C),
+  @                         scales[scale_class[k / C]], weight[k % C], bias[k % C]);
   @*/
 
 /*@ requires sizes: 0 < N && 0 < C && lnf_fits_int(N * C);
@@ -57,6 +112,10 @@ enum {
   @ requires separated: \separated(out + (0 .. N*C-1), mean + (0 .. N-1), rstd + (0 .. N-1),
   @                     inp + (0 .. N*C-1), weight + (0 .. C-1), bias + (0 .. C-1));
   @ assigns out[0 .. N*C-1], mean[0 .. N-1], rstd[0 .. N-1];
+  @ ensures mean: \forall integer n; 0 <= n < N ==> mean[n] == layernorm_mean_at{Pre}(inp, C, n);
+  @ ensures rstd: \forall integer n; 0 <= n < N ==> rstd[n] == layernorm_rstd_at{Pre}(inp, eps, C, n);
+  @ ensures value: \forall integer k; 0 <= k < N*C ==>
+  @   out[k] == layernorm_at{Pre}(inp, weight, bias, eps, C, k);
   @*/
 void layernorm_forward(float *out, float *mean, float *rstd,
                        const float *inp, const float *weight, const float *bias,
@@ -84,6 +143,9 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias,
   @                     weight + (0 .. C-1), bias + (0 .. C-1),
   @                     scales + (0 .. LN_SCALE_CLASSES-1), scale_class + (0 .. N-1));
   @ assigns out[0 .. N*C-1], mean[0 .. N-1];
+  @ ensures mean: \forall integer n; 0 <= n < N ==> mean[n] == layernorm_mean_at{Pre}(inp, C, n);
+  @ ensures value: \forall integer k; 0 <= k < N*C ==>
+  @   out[k] == layernorm_fixed_at{Pre}(inp, weight, bias, scales, scale_class, C, k);
   @*/
 void layernorm_fixed_forward(float *out, float *mean,
                              const float *inp, const float *weight, const float *bias,

@@ -46,6 +46,29 @@
   @                           integer o0, integer o1) =
   @   n0 * OC <= k < n1 * OC && o0 <= k % OC < o1;
   @
+  @ // what the backward adds to dinp[n][c] and to dweight[o][c], in state P:
+  @ // Σ_o dout[n][o]·weight[o][c] and Σ_n dout[n][o]·inp[n][c]
+  @ logic real matmul_dinp_at{P}(float *dout, float *weight, integer C, integer OC,
+  @                              integer n, integer c) =
+  @   lnf_dot(dout, n * OC, 1, weight, c, C, OC);
+  @ logic real matmul_dweight_at{P}(float *dout, float *inp, integer N, integer C, integer OC,
+  @                                 integer o, integer c) =
+  @   lnf_dot(dout, o, OC, inp, c, C, N);
+  @
+  @ // what the backward adds to dbias[o], in state P: Σ_n dout[n][o]
+  @ logic real matmul_dbias_at{P}(float *dout, integer N, integer OC, integer o) =
+  @   lnf_sum(dout, o, OC, N);
+  @
+  @ // element k of dinp [N, C] in state L is its value in state P plus the
+  @ // backward of the inputs in state P; the same for dweight [OC, C]
+  @ predicate matmul_dinp_value{L, P}(float *dinp, float *dout, float *weight,
+  @                                   integer C, integer OC, integer k) =
+  @   \at(dinp[k], L) == \at(dinp[k], P) + matmul_dinp_at{P}(dout, weight, C, OC, k / C, k % C);
+  @ predicate matmul_dweight_value{L, P}(float *dweight, float *dout, float *inp,
+  @                                      integer N, integer C, integer OC, integer k) =
+  @   \at(dweight[k], L) == \at(dweight[k], P) +
+  @                         matmul_dweight_at{P}(dout, inp, N, C, OC, k / C, k % C);
+  @
   @ // the backward's arguments: the three gradients written, apart from
   @ // each other and from what is read
   @ predicate matmul_backward_args(float *dinp, float *dweight, float *dbias, float *dout,
@@ -71,6 +94,12 @@ void matmul_forward_ref(float *out, const float *inp, const float *weight,
 
 /*@ requires args: matmul_backward_args(dinp, dweight, dbias, dout, inp, weight, N, C, OC);
   @ assigns dinp[0 .. N*C-1], dweight[0 .. OC*C-1], dbias[0 .. OC-1];
+  @ ensures dinp: \forall integer k; 0 <= k < N*C ==>
+  @   matmul_dinp_value{Post, Pre}(dinp, dout, weight, C, OC, k);
+  @ ensures dweight: \forall integer k; 0 <= k < OC*C ==>
+  @   matmul_dweight_value{Post, Pre}(dweight, dout, inp, N, C, OC, k);
+  @ ensures dbias: dbias != \null ==> \forall integer o; 0 <= o < OC ==>
+  @   dbias[o] == \old(dbias[o]) + matmul_dbias_at{Pre}(dout, N, OC, o);
   @*/
 void matmul_backward_ref(float *dinp, float *dweight, float *dbias,
                          const float *dout, const float *inp, const float *weight,
@@ -135,9 +164,10 @@ void matmul_backward_dweight_block(float *dweight, const float *dout, const floa
 
 /* The blocks as plain loops (matmul.c), with the same requirements: what the
  * blocks run without a BLAS, and what the _ref functions run over the whole
- * product. The forward block states what it computes: every element of the
- * block is bias + inp·Wᵀ over the reals, every other element of its rows
- * keeps its value. */
+ * product. Each states what it computes over the reals: every element of the
+ * block is bias + inp·Wᵀ (forward), or its entry value plus dout·W (dinp) or
+ * doutᵀ·inp (dweight); every other element of the block's rows keeps its
+ * value. */
 /*@ requires args: matmul_forward_args(out, inp, weight, bias, N, C, OC);
   @ requires block: 0 <= n0 < n1 <= N && 0 <= o0 < o1 <= OC;
   @ assigns out[n0*OC .. n1*OC-1];
@@ -157,6 +187,10 @@ void matmul_forward_block_ref(float *out, const float *inp, const float *weight,
   @ requires separated: \separated(dinp + (0 .. N*C-1), dout + (0 .. N*OC-1),
   @                                weight + (0 .. OC*C-1));
   @ assigns dinp[n0*C .. n1*C-1];
+  @ ensures value: \forall integer k; matmul_in_block(k, C, n0, n1, c0, c1) ==>
+  @   matmul_dinp_value{Post, Pre}(dinp, dout, weight, C, OC, k);
+  @ ensures kept: \forall integer k; n0*C <= k < n1*C && !matmul_in_block(k, C, n0, n1, c0, c1) ==>
+  @   dinp[k] == \old(dinp[k]);
   @*/
 void matmul_backward_dinp_block_ref(float *dinp, const float *dout, const float *weight,
                                     int N, int C, int OC, int n0, int n1, int c0, int c1);
@@ -168,6 +202,10 @@ void matmul_backward_dinp_block_ref(float *dinp, const float *dout, const float 
   @ requires separated: \separated(dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1),
   @                                inp + (0 .. N*C-1));
   @ assigns dweight[o0*C .. o1*C-1];
+  @ ensures value: \forall integer k; matmul_in_block(k, C, o0, o1, c0, c1) ==>
+  @   matmul_dweight_value{Post, Pre}(dweight, dout, inp, N, C, OC, k);
+  @ ensures kept: \forall integer k; o0*C <= k < o1*C && !matmul_in_block(k, C, o0, o1, c0, c1) ==>
+  @   dweight[k] == \old(dweight[k]);
   @*/
 void matmul_backward_dweight_block_ref(float *dweight, const float *dout, const float *inp,
                                        int N, int C, int OC, int o0, int o1, int c0, int c1);
@@ -178,6 +216,8 @@ void matmul_backward_dweight_block_ref(float *dweight, const float *dout, const 
   @ requires readable: lnf_readable(dout, N * OC);
   @ requires separated: lnf_apart(dbias, OC, dout, N * OC);
   @ assigns dbias[o0 .. o1-1];
+  @ ensures value: \forall integer o; o0 <= o < o1 ==>
+  @   dbias[o] == \old(dbias[o]) + matmul_dbias_at{Pre}(dout, N, OC, o);
   @*/
 void matmul_backward_dbias_block(float *dbias, const float *dout, int N, int OC, int o0, int o1);
 

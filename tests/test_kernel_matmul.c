@@ -84,6 +84,9 @@ START_TEST(test_golden_forward)
 }
 END_TEST
 
+/* The accumulations the contracts state (kernels/matmul.h): dinp += dout·W
+ * (matmul_dinp_at), dweight += doutᵀ·inp (matmul_dweight_at), dbias += Σ_n
+ * dout (matmul_dbias_at), each added to the value on entry. */
 START_TEST(test_golden_backward_accumulates)
 {
     st_file f;

@@ -300,6 +300,10 @@ def main():
     md.append("- `lnf_dot_frame` (`kernels/dot_spec.h`): the dot product depends only on its "
               "terms, between any two memory states. It follows from `lnf_dot_sum`'s first- "
               "and next-term axioms by induction on the length, which z3 and cvc4 do not do.")
+    md.append("- `lnf_sum_frame` (`kernels/dot_spec.h`): the same for the strided sum "
+              "`lnf_sum` (dbias, the LayerNorm mean), from `lnf_sum_terms`' axioms, and for "
+              "`layernorm_sqdev` (`kernels/layernorm.h`, the variance's sum of squared "
+              "deviations), from `layernorm_sqdev_terms`' axioms.")
     md.append("- WP's memory-model hypotheses (errno separated from the kernels' arrays).")
     md.append("")
     with open(out_path, "w", encoding="utf-8") as f:
