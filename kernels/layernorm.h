@@ -93,6 +93,109 @@ enum {
   @   layernorm_value(inp[k], layernorm_mean_at(inp, C, k / C),
   @                   layernorm_rstd_at(inp, eps, C, k / C), weight[k % C], bias[k % C]);
   @
+  @ // The backward. Row n's inverse scale: rstd[n] (real form) or
+  @ // 1 / scales[scale_class[n]] (fixed form)
+  @ logic real layernorm_inv_at{P}(float *rstd, float *scales, uint8_t *scale_class,
+  @                                integer fixed, integer n) =
+  @   fixed != 0 ? 1.0 / scales[scale_class[n]] : rstd[n];
+  @
+  @ // Σ_i g_i·x̂_i over a row, g_i = dout[x0 + i]·γ[i], x̂_i = (inp[x0 + i] − m)·r
+  @ // (the real form's variance term), in two axiomatics as lnf_dot
+  @ axiomatic LayernormGx {
+  @   logic real layernorm_gx{L}(float *dout, float *inp, float *weight, integer x0, real m,
+  @                              real r, integer n) reads dout[..], inp[..], weight[..];
+  @   // ASSUMED (verify/PROOFS.md), as lnf_dot_frame: the value depends on its n terms only
+  @   axiom layernorm_gx_frame{L1, L2}:
+  @     \forall float *dout, *inp, *weight, integer x0, real m, real r, integer n; 0 <= n &&
+  @       (\forall integer i; 0 <= i < n ==>
+  @          \at(dout[x0 + i], L1) == \at(dout[x0 + i], L2) &&
+  @          \at(inp[x0 + i], L1) == \at(inp[x0 + i], L2) &&
+  @          \at(weight[i], L1) == \at(weight[i], L2)) ==>
+  @       layernorm_gx{L1}(dout, inp, weight, x0, m, r, n) ==
+  @       layernorm_gx{L2}(dout, inp, weight, x0, m, r, n);
+  @ }
+  @ axiomatic LayernormGxTerms {
+  @   logic real layernorm_gx_terms{L}(float *dout, float *inp, float *weight, integer x0,
+  @                                    real m, real r, integer n)
+  @     reads dout[..], inp[..], weight[..];
+  @   axiom layernorm_gx_terms_empty{L}:
+  @     \forall float *dout, *inp, *weight, integer x0, real m, real r;
+  @       layernorm_gx_terms(dout, inp, weight, x0, m, r, 0) == 0.0;
+  @   axiom layernorm_gx_terms_next{L}:
+  @     \forall float *dout, *inp, *weight, integer x0, real m, real r, integer n; 0 <= n ==>
+  @       layernorm_gx_terms(dout, inp, weight, x0, m, r, n + 1) ==
+  @       layernorm_gx_terms(dout, inp, weight, x0, m, r, n) +
+  @       dout[x0 + n] * weight[n] * ((inp[x0 + n] - m) * r);
+  @   axiom layernorm_gx_is_terms{L}:
+  @     \forall float *dout, *inp, *weight, integer x0, real m, real r, integer n;
+  @       layernorm_gx(dout, inp, weight, x0, m, r, n) ==
+  @       layernorm_gx_terms(dout, inp, weight, x0, m, r, n);
+  @ }
+  @
+  @ // one element of dinp: (g − mean g − x̂·mean(g·x̂))·r, g = dy·w, x̂ = (x − m)·r
+  @ // (an axiom, as layernorm_dw_value below, for the same reason)
+  @ axiomatic LayernormDx {
+  @   logic real layernorm_dx_value(real dy, real w, real x, real m, real r, real gm, real gxm);
+  @   axiom layernorm_dx_def: \forall real dy, w, x, m, r, gm, gxm;
+  @     layernorm_dx_value(dy, w, x, m, r, gm, gxm) == (dy * w - gm - (x - m) * r * gxm) * r;
+  @ }
+  @
+  @ // one row's term of dweight: x̂·dy = (x − m)·r·dy. Both values are axioms
+  @ // rather than definitions, so that the provers compare two terms by their
+  @ // arguments before they multiply out (param_rows' step times out otherwise).
+  @ axiomatic LayernormDw {
+  @   logic real layernorm_dw_value(real x, real m, real r, real dy);
+  @   axiom layernorm_dw_def: \forall real x, m, r, dy;
+  @     layernorm_dw_value(x, m, r, dy) == (x - m) * r * dy;
+  @ }
+  @
+  @ // a row's mean g and mean g·x̂ (0 for the fixed form, whose scale is a constant)
+  @ logic real layernorm_gmean_at{P}(float *dout, float *weight, integer x0, integer C) =
+  @   lnf_dot(dout, x0, 1, weight, 0, 1, C) / C;
+  @ logic real layernorm_gxmean_at{P}(float *dout, float *inp, float *weight, integer x0,
+  @                                   real m, real r, integer fixed, integer C) =
+  @   fixed != 0 ? 0.0 : layernorm_gx(dout, inp, weight, x0, m, r, C) / C;
+  @
+  @ // what the backward adds to dinp[k], row n = k / C, channel c = k % C, in state P
+  @ logic real layernorm_dinp_at{P}(float *dout, float *inp, float *weight, float *mean,
+  @                                 float *rstd, float *scales, uint8_t *scale_class,
+  @                                 integer fixed, integer C, integer k) =
+  @   layernorm_dx_value(dout[k], weight[k % C], inp[k], mean[k / C],
+  @     layernorm_inv_at(rstd, scales, scale_class, fixed, k / C),
+  @     layernorm_gmean_at(dout, weight, (k / C) * C, C),
+  @     layernorm_gxmean_at(dout, inp, weight, (k / C) * C, mean[k / C],
+  @                         layernorm_inv_at(rstd, scales, scale_class, fixed, k / C), fixed, C));
+  @
+  @ // what it adds to dweight[c] over rows 0 .. n−1: Σ_j x̂[j][c]·dout[j][c]
+  @ axiomatic LayernormDweight {
+  @   logic real layernorm_dweight_sum{L}(float *dout, float *inp, float *mean, float *rstd,
+  @                                       float *scales, uint8_t *scale_class, integer fixed,
+  @                                       integer C, integer c, integer n)
+  @     reads dout[..], inp[..], mean[..], rstd[..], scales[..], scale_class[..];
+  @ }
+  @ axiomatic LayernormDweightTerms {
+  @   logic real layernorm_dweight_terms{L}(float *dout, float *inp, float *mean, float *rstd,
+  @                                         float *scales, uint8_t *scale_class, integer fixed,
+  @                                         integer C, integer c, integer n)
+  @     reads dout[..], inp[..], mean[..], rstd[..], scales[..], scale_class[..];
+  @   axiom layernorm_dweight_terms_empty{L}:
+  @     \forall float *dout, *inp, *mean, *rstd, *scales, uint8_t *scale_class,
+  @             integer fixed, C, c;
+  @       layernorm_dweight_terms(dout, inp, mean, rstd, scales, scale_class, fixed, C, c, 0) == 0.0;
+  @   axiom layernorm_dweight_terms_next{L}:
+  @     \forall float *dout, *inp, *mean, *rstd, *scales, uint8_t *scale_class,
+  @             integer fixed, C, c, n; 0 <= n ==>
+  @       layernorm_dweight_terms(dout, inp, mean, rstd, scales, scale_class, fixed, C, c, n + 1) ==
+  @       layernorm_dweight_terms(dout, inp, mean, rstd, scales, scale_class, fixed, C, c, n) +
+  @       layernorm_dw_value(inp[n * C + c], mean[n],
+  @                          layernorm_inv_at(rstd, scales, scale_class, fixed, n), dout[n * C + c]);
+  @   axiom layernorm_dweight_is_terms{L}:
+  @     \forall float *dout, *inp, *mean, *rstd, *scales, uint8_t *scale_class,
+  @             integer fixed, C, c, n;
+  @       layernorm_dweight_sum(dout, inp, mean, rstd, scales, scale_class, fixed, C, c, n) ==
+  @       layernorm_dweight_terms(dout, inp, mean, rstd, scales, scale_class, fixed, C, c, n);
+  @ }
+  @
   @ // one element of the fixed form: (x − m) / s · w + b
   @ logic real layernorm_fixed_value(real x, real m, real s, real w, real b) =
   @   (x - m) / s * w + b;
@@ -130,6 +233,12 @@ void layernorm_forward(float *out, float *mean, float *rstd,
   @                     dout + (0 .. N*C-1), inp + (0 .. N*C-1), weight + (0 .. C-1),
   @                     mean + (0 .. N-1), rstd + (0 .. N-1));
   @ assigns dinp[0 .. N*C-1], dweight[0 .. C-1], dbias[0 .. C-1];
+  @ ensures dinp: \forall integer k; 0 <= k < N*C ==> dinp[k] == \old(dinp[k]) +
+  @   layernorm_dinp_at{Pre}(dout, inp, weight, mean, rstd, \null, \null, 0, C, k);
+  @ ensures dweight: \forall integer c; 0 <= c < C ==> dweight[c] == \old(dweight[c]) +
+  @   layernorm_dweight_sum{Pre}(dout, inp, mean, rstd, \null, \null, 0, C, c, N);
+  @ ensures dbias: \forall integer c; 0 <= c < C ==>
+  @   dbias[c] == \old(dbias[c]) + lnf_sum{Pre}(dout, c, C, N);
   @*/
 void layernorm_backward(float *dinp, float *dweight, float *dbias,
                         const float *dout, const float *inp, const float *weight,
@@ -163,6 +272,12 @@ void layernorm_fixed_forward(float *out, float *mean,
   @                     mean + (0 .. N-1), scales + (0 .. LN_SCALE_CLASSES-1),
   @                     scale_class + (0 .. N-1));
   @ assigns dinp[0 .. N*C-1], dweight[0 .. C-1], dbias[0 .. C-1];
+  @ ensures dinp: \forall integer k; 0 <= k < N*C ==> dinp[k] == \old(dinp[k]) +
+  @   layernorm_dinp_at{Pre}(dout, inp, weight, mean, \null, scales, scale_class, 1, C, k);
+  @ ensures dweight: \forall integer c; 0 <= c < C ==> dweight[c] == \old(dweight[c]) +
+  @   layernorm_dweight_sum{Pre}(dout, inp, mean, \null, scales, scale_class, 1, C, c, N);
+  @ ensures dbias: \forall integer c; 0 <= c < C ==>
+  @   dbias[c] == \old(dbias[c]) + lnf_sum{Pre}(dout, c, C, N);
   @*/
 void layernorm_fixed_backward(float *dinp, float *dweight, float *dbias,
                               const float *dout, const float *inp, const float *weight,

@@ -1,5 +1,8 @@
 /* layernorm kernels, real and fixed-scale ("frozen σ"): goldens, finite
- * differences, and the properties that tie the two forms together. */
+ * differences, and the properties that tie the two forms together. The
+ * formulas the goldens check are the contracts' (kernels/layernorm.h):
+ * layernorm_at and layernorm_fixed_at forward, layernorm_dinp_at,
+ * layernorm_dweight_sum and lnf_sum backward. */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>

@@ -303,7 +303,8 @@ def main():
     md.append("- `lnf_sum_frame` (`kernels/dot_spec.h`): the same for the strided sum "
               "`lnf_sum` (dbias, the LayerNorm mean), from `lnf_sum_terms`' axioms, and for "
               "`layernorm_sqdev` (`kernels/layernorm.h`, the variance's sum of squared "
-              "deviations), from `layernorm_sqdev_terms`' axioms.")
+              "deviations), from `layernorm_sqdev_terms`' axioms, and for `layernorm_gx` "
+              "(the real LayerNorm backward's Σ g·x̂), from `layernorm_gx_terms`' axioms.")
     md.append("- WP's memory-model hypotheses (errno separated from the kernels' arrays).")
     md.append("")
     with open(out_path, "w", encoding="utf-8") as f:
