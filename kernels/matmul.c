@@ -9,7 +9,7 @@
 /* acc + Σ_{i<n} a[a0 + i·sa]·b[b0 + i·sb], the terms added in order into one float */
 /*@ requires size: 0 < n && 0 < sa && 0 < sb && 0 <= a0 && 0 <= b0;
   @ requires fits_int: lnf_fits_int(n * sa) && lnf_fits_int(n * sb) &&
-  @                    lnf_fits_int(a0 + n * sa - sa) && lnf_fits_int(b0 + n * sb - sb);
+  @                    lnf_fits_int(a0 + (n - 1) * sa) && lnf_fits_int(b0 + (n - 1) * sb);
   @ requires readable: \valid_read(a + (a0 .. a0 + n*sa - sa)) &&
   @                    \valid_read(b + (b0 .. b0 + n*sb - sb));
   @ assigns \nothing;
@@ -120,7 +120,7 @@ void matmul_forward_block_ref(float *out, const float *inp, const float *weight,
  * column o (a0 = o, sa = OC) against the columns of inp (sb = C). */
 /*@ requires sizes: 0 < n && 0 < sa && 0 <= a0 && 0 <= c0 < c1 <= sb && 0 <= y0;
   @ requires fits_int: lnf_fits_int(n * sa) && lnf_fits_int(n * sb) &&
-  @                    lnf_fits_int(a0 + n * sa - sa) && lnf_fits_int(y0 + c1);
+  @                    lnf_fits_int(a0 + (n - 1) * sa) && lnf_fits_int(y0 + c1);
   @ requires valid: \valid(dst + (y0 + c0 .. y0 + c1 - 1)) &&
   @                 \valid_read(a + (a0 .. a0 + n*sa - sa)) && \valid_read(b + (0 .. n*sb - 1));
   @ requires separated: \separated(dst + (y0 + c0 .. y0 + c1 - 1), a + (a0 .. a0 + n*sa - sa)) &&
@@ -313,10 +313,10 @@ void matmul_backward_ref(float *dinp, float *dweight, float *dbias,
     /*@ assert dweight_same: \forall integer o, c; 0 <= o < OC && 0 <= c < C ==>
       @   lnf_dot(dout, o, OC, inp, c, C, N) == lnf_dot{Pre}(dout, o, OC, inp, c, C, N);
       @*/
+    matmul_backward_dweight_block_ref(dweight, dout, inp, N, C, OC, 0, OC, 0, C);
     /*@ assert dbias_same: \forall integer o; 0 <= o < OC ==>
       @   lnf_sum(dout, o, OC, N) == lnf_sum{Pre}(dout, o, OC, N);
       @*/
-    matmul_backward_dweight_block_ref(dweight, dout, inp, N, C, OC, 0, OC, 0, C);
     lnf_flat_bounds(OC, C);
     /*@ assert dweight_done: \forall integer k; 0 <= k < OC*C ==>
       @   matmul_dweight_value{Here, Pre}(dweight, dout, inp, N, C, OC, k);
