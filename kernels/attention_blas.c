@@ -79,7 +79,8 @@ void attention_forward_head_blocked(float *out, float *att,
         float *scores = att_h + lnf_row_offset(t0, T, T);
         /* rows t0 .. t1−1, the keys 0 .. t1−1 they can see: scale · q kᵀ */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t1 - t0, t1, hs, scale,
-                    q + lnf_row_offset(t0, T, C) + head, C, k + head, C, 0.0f, scores, T);
+                    q + lnf_row_offset(t0, T, C) + head, C, k + head, C, 0.0f, scores, T)
+            /*@ ghost (att_h, t0, 0, q, t0, head, k, 0, head) */;
         /*@ loop invariant t0 <= t <= t1;
           @ loop assigns t, att[h*T*T .. (h+1)*T*T-1], errno;
           @ loop variant t1 - t;
@@ -89,7 +90,8 @@ void attention_forward_head_blocked(float *out, float *att,
         }
         /* out rows t0 .. t1−1 = att · v over keys 0 .. t1−1 (later keys are 0) */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t1 - t0, hs, t1, 1.0f, scores, T,
-                    v + head, C, 0.0f, out + lnf_row_offset(t0, T, C) + head, C);
+                    v + head, C, 0.0f, out + lnf_row_offset(t0, T, C) + head, C)
+            /*@ ghost (out, t0, head, att_h, t0, 0, v, 0, head) */;
     }
 }
 
@@ -127,9 +129,11 @@ void attention_backward_head_blocked(float *dq, float *dk, float *dv, float *scr
         const float *dout_b = dout + row_first + head;
         /* datt [tb, t1] = dout_b · vᵀ;  dv[0 .. t1−1] += att_bᵀ · dout_b */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tb, t1, hs, 1.0f, dout_b, C,
-                    v + head, C, 0.0f, scratch, T);
+                    v + head, C, 0.0f, scratch, T)
+            /*@ ghost (scratch, 0, 0, dout, t0, head, v, 0, head) */;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, t1, hs, tb, 1.0f, att_b, T, dout_b,
-                    C, 1.0f, dv + head, C);
+                    C, 1.0f, dv + head, C)
+            /*@ ghost (dv, 0, head, att_h, t0, 0, dout, t0, head) */;
         /* softmax backward per row: dscore = att·(datt − Σ att·datt)·scale, 0 past t */
         /*@ loop invariant 0 <= r <= tb;
           @ loop assigns r, scratch[0 .. ATT_BLOCK*T-1];
@@ -157,9 +161,11 @@ void attention_backward_head_blocked(float *dq, float *dk, float *dv, float *scr
         }
         /* dq_b += dscore · k;  dk[0 .. t1−1] += dscoreᵀ · q_b */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tb, hs, t1, 1.0f, scratch, T,
-                    k + head, C, 1.0f, dq + row_first + head, C);
+                    k + head, C, 1.0f, dq + row_first + head, C)
+            /*@ ghost (dq, t0, head, scratch, 0, 0, k, 0, head) */;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, t1, hs, tb, 1.0f, scratch, T,
-                    q + row_first + head, C, 1.0f, dk + head, C);
+                    q + row_first + head, C, 1.0f, dk + head, C)
+            /*@ ghost (dk, 0, head, scratch, 0, 0, q, t0, head) */;
     }
 }
 

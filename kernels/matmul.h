@@ -105,17 +105,24 @@ void matmul_backward_ref(float *dinp, float *dweight, float *dbias,
                          const float *dout, const float *inp, const float *weight,
                          int N, int C, int OC);
 
-/* The _ref pair's requirements; BLAS-backed when built with one. Their
- * functional ensures (the _ref ones) wait for a functional contract of the
- * assumed cblas_sgemm (verify/stubs/cblas.h). */
+/* The _ref pair's contracts; BLAS-backed when built with one. Through
+ * sgemm they rest on cblas_sgemm's assumed contract (verify/stubs/cblas.h). */
 /*@ requires args: matmul_forward_args(out, inp, weight, bias, N, C, OC);
   @ assigns out[0 .. N*OC-1];
+  @ ensures value: \forall integer k; 0 <= k < N*OC ==>
+  @   matmul_forward_value{Post, Pre}(out, inp, weight, bias, C, OC, k);
   @*/
 void matmul_forward(float *out, const float *inp, const float *weight,
                     const float *bias, int N, int C, int OC);
 
 /*@ requires args: matmul_backward_args(dinp, dweight, dbias, dout, inp, weight, N, C, OC);
   @ assigns dinp[0 .. N*C-1], dweight[0 .. OC*C-1], dbias[0 .. OC-1];
+  @ ensures dinp: \forall integer k; 0 <= k < N*C ==>
+  @   matmul_dinp_value{Post, Pre}(dinp, dout, weight, C, OC, k);
+  @ ensures dweight: \forall integer k; 0 <= k < OC*C ==>
+  @   matmul_dweight_value{Post, Pre}(dweight, dout, inp, N, C, OC, k);
+  @ ensures dbias: dbias != \null ==> \forall integer o; 0 <= o < OC ==>
+  @   dbias[o] == \old(dbias[o]) + matmul_dbias_at{Pre}(dout, N, OC, o);
   @*/
 void matmul_backward(float *dinp, float *dweight, float *dbias,
                      const float *dout, const float *inp, const float *weight,
@@ -135,6 +142,10 @@ void matmul_backward(float *dinp, float *dweight, float *dbias,
 /*@ requires args: matmul_forward_args(out, inp, weight, bias, N, C, OC);
   @ requires block: 0 <= n0 < n1 <= N && 0 <= o0 < o1 <= OC;
   @ assigns out[n0*OC .. n1*OC-1];
+  @ ensures value: \forall integer k; matmul_in_block(k, OC, n0, n1, o0, o1) ==>
+  @   matmul_forward_value{Post, Pre}(out, inp, weight, bias, C, OC, k);
+  @ ensures kept: \forall integer k; n0*OC <= k < n1*OC && !matmul_in_block(k, OC, n0, n1, o0, o1) ==>
+  @   out[k] == \old(out[k]);
   @*/
 void matmul_forward_block(float *out, const float *inp, const float *weight,
                           const float *bias, int N, int C, int OC,
@@ -147,6 +158,10 @@ void matmul_forward_block(float *out, const float *inp, const float *weight,
   @ requires separated: \separated(dinp + (0 .. N*C-1), dout + (0 .. N*OC-1),
   @                                weight + (0 .. OC*C-1));
   @ assigns dinp[n0*C .. n1*C-1];
+  @ ensures value: \forall integer k; matmul_in_block(k, C, n0, n1, c0, c1) ==>
+  @   matmul_dinp_value{Post, Pre}(dinp, dout, weight, C, OC, k);
+  @ ensures kept: \forall integer k; n0*C <= k < n1*C && !matmul_in_block(k, C, n0, n1, c0, c1) ==>
+  @   dinp[k] == \old(dinp[k]);
   @*/
 void matmul_backward_dinp_block(float *dinp, const float *dout, const float *weight,
                                 int N, int C, int OC, int n0, int n1, int c0, int c1);
@@ -158,6 +173,10 @@ void matmul_backward_dinp_block(float *dinp, const float *dout, const float *wei
   @ requires separated: \separated(dweight + (0 .. OC*C-1), dout + (0 .. N*OC-1),
   @                                inp + (0 .. N*C-1));
   @ assigns dweight[o0*C .. o1*C-1];
+  @ ensures value: \forall integer k; matmul_in_block(k, C, o0, o1, c0, c1) ==>
+  @   matmul_dweight_value{Post, Pre}(dweight, dout, inp, N, C, OC, k);
+  @ ensures kept: \forall integer k; o0*C <= k < o1*C && !matmul_in_block(k, C, o0, o1, c0, c1) ==>
+  @   dweight[k] == \old(dweight[k]);
   @*/
 void matmul_backward_dweight_block(float *dweight, const float *dout, const float *inp,
                                    int N, int C, int OC, int o0, int o1, int c0, int c1);

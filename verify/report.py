@@ -287,10 +287,13 @@ def main():
     md.append("## Assumed, not proved")
     md.append("")
     md.append("- `cblas_sgemm` (OpenBLAS / reference BLAS): its contract in "
-              "`verify/stubs/cblas.h` (reads A and B, writes only C, for the row-major "
-              "calls `matmul_blas.c` and `attention_blas.c` make, strided ones "
-              "included) is assumed. The values it computes are not verified here; the "
-              "reference loops are, and the C tests compare the two.")
+              "`verify/stubs/cblas.h` is assumed: for the row-major calls `matmul_blas.c` "
+              "and `attention_blas.c` make, strided ones included, it reads A and B, writes "
+              "only the M × N block of C, and (for `matmul_blas.c`) each element of the "
+              "block is beta·C + alpha·Σ_k op(A)[i][k]·op(B)[k][j] over the reals, the rest "
+              "of the block's rows kept. Ghost parameters name the arrays the blocks are cut "
+              "from. OpenBLAS's code is not verified here; the reference loops are, and the "
+              "C tests and `fuzz/` compare the two.")
     md.append("- libm (`expf`, `logf`, `log`, `sqrtf`, `sqrt`): the contracts of Frama-C's "
               "libc `math.h` are assumed, and, for the functional contracts, the values in "
               "`kernels/libm_spec.h`: `expf(x)` is `lnf_exp(x)` (e^x, an uninterpreted "
