@@ -217,7 +217,7 @@ static float layernorm_dw_one(float x, float m, float r, float dy)
 /* sums[0] = Σ_i g_i and sums[1] = Σ_i g_i·x̂_i over the row at x0, g_i =
  * dout[x0 + i]·γ[i], x̂_i = (inp[x0 + i] − m)·r, each added in order into
  * one float (a function of its own: with both sums' step axioms in
- * row_backward's context the provers time out there) */
+ * dinp_rows' context the provers time out there) */
 /*@ requires size: 0 < C && 0 <= x0 && lnf_fits_int(x0 + C);
   @ requires readable: \valid_read(dout + (x0 .. x0 + C - 1)) &&
   @                    \valid_read(inp + (x0 .. x0 + C - 1)) && \valid_read(weight + (0 .. C-1));

@@ -16,6 +16,12 @@
   @   axiom lnf_exp_positive: \forall real x; lnf_exp(x) > 0;
   @ }
   @
+  @ // the natural logarithm, for x > 0: as lnf_exp, a symbol of which
+  @ // nothing is assumed but that log returns it
+  @ axiomatic LnfLog {
+  @   logic real lnf_log(real x);
+  @ }
+  @
   @ // expf's value for x up to its overflow bound: e^x, or 0 below the
   @ // underflow bound −103.97, where libc's contract says 0
   @ logic real lnf_expf(real x) = x < -0x1.9fe368p6 ? 0.0 : lnf_exp(x);
@@ -29,6 +35,8 @@ float expf(float x);
 /* libc's sqrt (double) already states \result == \sqrt(x); its sqrtf does not. */
 /*@ ensures sqrt_value: x >= 0 ==> \result == \sqrt(x); */
 float sqrtf(float x);
+/*@ ensures log_value: x > 0 ==> \result == lnf_log(x); */
+double log(double x);
 #endif
 
 #endif

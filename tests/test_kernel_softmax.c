@@ -9,7 +9,13 @@
 #include "tests/golden_util.h"
 #include "kernels/softmax.h"
 
-/* References are exact (float64, rounded once).
+/* The formulas are the contracts' (kernels/softmax.h, proved by WP over the
+ * reals): probs = softmax_prob (exp(x − max)·(1/Σ exp(x − max))), lse =
+ * softmax_lse (max + log Σ exp(x − max)), losses = lse − x[target],
+ * dlogits = crossentropy_dlogit. The goldens compute the same functions in
+ * PyTorch (golden/), independently of this code.
+ *
+ * References are exact (float64, rounded once).
  * probs, element-wise |Δ| ≤ 2e-5·|ref| (+1e-38 for float underflow): exp(x − max)
  * is a few ulp, 1/Σ carries the float sum's error over V ≤ 1000 positive terms
  * (typically √V·ε ≈ 2e-6, ≤ V·ε = 6e-5 at worst — the golden values are

@@ -284,6 +284,7 @@ def main():
             md.append("")
     failed |= contracts_section(md, verify_dir)
     failed |= mutation_section(md, verify_dir)
+    failed |= coverage_section(md, verify_dir)
     md.append("## Assumed, not proved")
     md.append("")
     md.append("- `cblas_sgemm` (OpenBLAS / reference BLAS): its contract in "
@@ -308,6 +309,9 @@ def main():
               "`layernorm_sqdev` (`kernels/layernorm.h`, the variance's sum of squared "
               "deviations), from `layernorm_sqdev_terms`' axioms, and for `layernorm_gx` "
               "(the real LayerNorm backward's Σ g·x̂), from `layernorm_gx_terms`' axioms.")
+    md.append("- `softmax_sum_exp_frame` (`kernels/softmax.h`): the same for Σ exp(x − m) over a "
+              "row of logits, from `softmax_lane`'s and `softmax_tail`'s axioms. `log`'s value, "
+              "`lnf_log(x)` for x > 0 (`kernels/libm_spec.h`), as `expf`'s.")
     md.append("- WP's memory-model hypotheses (errno separated from the kernels' arrays).")
     md.append("")
     with open(out_path, "w", encoding="utf-8") as f:
@@ -374,6 +378,77 @@ def contracts_section(md, verify_dir):
             md.append("- verify/contracts.tsv lists `%s` in `%s`, which no header declares" % (fn, h))
         md.append("")
         return True
+    return False
+
+
+PRESET_RE = re.compile(r'\{"(gpt2(?:-xl)?)", (\d+), (\d+), (\d+), (\d+)\}')
+VOCAB_RE = re.compile(r"#define GPT2_VOCAB (\d+)")
+COVERAGE_ROWS = 16384  # N = B·T, the recipes' micro-batch anchor (issue 15)
+
+
+def gpt2_shapes(repo):
+    """GPT-2 small and XL at their context length, from model/config.c's presets."""
+    with open(os.path.join(repo, "model", "config.c"), encoding="utf-8") as f:
+        text = f.read()
+    V = int(VOCAB_RE.search(text).group(1))
+    shapes = {}
+    for m in PRESET_RE.finditer(text):
+        L, NH, C, T = (int(g) for g in m.groups()[1:])
+        # wte, wpe, L blocks (12 C² + 13 C: two LayerNorms, qkv, proj, MLP), ln_f
+        params = V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C
+        shapes[m.group(1)] = {"L": L, "NH": NH, "C": C, "T": T, "V": V, "N": COVERAGE_ROWS,
+                              "params": params}
+    return shapes
+
+
+def in_proved(value, proved):
+    for part in proved.split(","):
+        lo, _, hi = part.partition("..")
+        if int(lo) <= value <= int(hi or lo):
+            return True
+    return False
+
+
+def coverage_section(md, verify_dir):
+    """Per kernel and shape parameter: the range the EVA harness covers, and
+    whether GPT-2 small and XL at T = 1024 lie inside (verify/coverage.tsv).
+    Returns True when the table cannot be built."""
+    try:
+        shapes = gpt2_shapes(os.path.dirname(verify_dir))
+        small, xl = shapes["gpt2"], shapes["gpt2-xl"]
+    except (OSError, AttributeError, KeyError) as e:
+        md.append("**coverage: cannot read the GPT-2 presets from model/config.c: %s**" % e)
+        return True
+    md.append("## Coverage")
+    md.append("")
+    md.append("Per kernel and shape parameter, the range over which EVA proves the kernel free of "
+              "run-time errors (`verify/coverage.tsv`, from the harnesses' domains), and whether "
+              "GPT-2 small (C = %d, NH = %d) and XL (C = %d, NH = %d) at T = %d, V = %d and "
+              "N = B·T = %d rows lie inside: *yes* (value inside) or *no (value)*. WP's "
+              "contracts hold for every size."
+              % (small["C"], small["NH"], xl["C"], xl["NH"], small["T"], small["V"],
+                 COVERAGE_ROWS))
+    md.append("")
+    md.append("| kernel | parameter | proved range | gpt2 | gpt2-xl |")
+    md.append("|---|---|---|---|---|")
+    inside = total = 0
+    with open(os.path.join(verify_dir, "coverage.tsv"), encoding="utf-8") as f:
+        for line in f:
+            if not line.strip() or line.startswith("#"):
+                continue
+            kernel, param, proved, quantity = line.rstrip("\n").split("\t")
+            cells = []
+            for shape in (small, xl):
+                value = eval(quantity, {"__builtins__": {}}, dict(shape))  # noqa: S307 (our file)
+                ok = in_proved(value, proved)
+                inside += ok
+                total += 1
+                cells.append("yes" if ok else "no (%d)" % value)
+            shown = proved.replace("..", " .. ").replace(",", ", ")
+            md.append("| `%s` | %s | %s | %s | %s |" % (kernel, param, shown, cells[0], cells[1]))
+    md.append("")
+    md.append("**%d of %d (parameter, model) pairs inside the proven domain.**" % (inside, total))
+    md.append("")
     return False
 
 
