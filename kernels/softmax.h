@@ -13,7 +13,11 @@
 #include <errno.h> /* expf may set errno (ERANGE on underflow): the contracts say so */
 #include "kernels/spec.h"
 #include "kernels/libm_spec.h" /* lnf_expf, lnf_log */
-#include "kernels/vecmath.h"   /* LANES: the sums' lanes */
+#ifdef __FRAMAC__
+/* LANES, for the sums' logic only: C includers of this header need not get
+ * vecmath.h's vectorised expf declaration */
+#include "kernels/vecmath.h"
+#endif
 
 /*@ // exp(z) as the kernels take it for z = x − max or x − lse (≤ 0 for
   @ // every input): z clamped to ≤ 0, the result to ≤ 1 (neither ever fires)
