@@ -3,45 +3,72 @@
  * the whole-batch functions run every pair in order. */
 #include "kernels/attention.h"
 #include <float.h>
+#include "kernels/flat_index.h"
 #include "kernels/index.h"
 #include "kernels/vecmath.h"
 
-/* a · b over n floats, as LANES partial sums (vecmath.h) added at the end. */
+/* a · b over n floats, as LANES partial sums (vecmath.h) added at the end:
+ * attn_dot in attention.h */
 /*@ requires size: 0 < n;
   @ requires readable_a: \valid_read(a + (0 .. n-1));
   @ requires readable_b: \valid_read(b + (0 .. n-1));
   @ assigns \nothing;
+  @ ensures value: \result == attn_dot(a, b, n);
   @*/
 static float dot(const float *a, const float *b, int n)
 {
     float acc[LANES] = {0.0f};
     int i = 0;
-    /*@ loop invariant 0 <= i <= n;
+    /*@ loop invariant 0 <= i <= n && i % LANES == 0;
+      @ loop invariant lanes: \forall integer jj; 0 <= jj < LANES ==>
+      @   acc[jj] == lnf_dot_sum(a, jj, LANES, b, jj, LANES, i / LANES);
       @ loop assigns i, acc[0 .. LANES-1];
       @ loop variant n - i;
       @*/
     for (; i <= n - LANES; i += LANES) {
         /*@ loop invariant 0 <= j <= LANES;
+          @ loop invariant done: \forall integer jj; 0 <= jj < j ==>
+          @   acc[jj] == lnf_dot_sum(a, jj, LANES, b, jj, LANES, i / LANES + 1);
+          @ loop invariant todo: \forall integer jj; j <= jj < LANES ==>
+          @   acc[jj] == lnf_dot_sum(a, jj, LANES, b, jj, LANES, i / LANES);
           @ loop assigns j, acc[0 .. LANES-1];
           @ loop variant LANES - j;
           @*/
         for (int j = 0; j < LANES; j++) {
+            /*@ assert next_term: lnf_dot_sum(a, j, LANES, b, j, LANES, i / LANES + 1) ==
+              @   lnf_dot_sum(a, j, LANES, b, j, LANES, i / LANES) +
+              @   a[j + i / LANES * LANES] * b[j + i / LANES * LANES];
+              @*/
+            //@ assert same_term: j + i / LANES * LANES == i + j;
             acc[j] += a[i + j] * b[i + j];
+            /*@ assert other_lanes: \forall integer jj; 0 <= jj < LANES && jj != j ==>
+              @   acc[jj] == \at(acc[jj], LoopCurrent);
+              @*/
         }
+        //@ assert next_block: (i + LANES) / LANES == i / LANES + 1;
     }
-    /*@ loop invariant 0 <= i <= n;
+    //@ assert blocks: i == n / LANES * LANES && n - i == n % LANES;
+    /*@ loop invariant n / LANES * LANES <= i <= n;
+      @ loop invariant lane0: acc[0] == lnf_dot_sum(a, 0, LANES, b, 0, LANES, n / LANES) +
+      @   lnf_dot_sum(a, n / LANES * LANES, 1, b, n / LANES * LANES, 1, i - n / LANES * LANES);
+      @ loop invariant others: \forall integer jj; 1 <= jj < LANES ==>
+      @   acc[jj] == lnf_dot_sum(a, jj, LANES, b, jj, LANES, n / LANES);
       @ loop assigns i, acc[0];
       @ loop variant n - i;
       @*/
     for (; i < n; i++) {
         acc[0] += a[i] * b[i];
     }
-    float sum = 0.0f;
-    /*@ loop invariant 0 <= j <= LANES;
+    /*@ assert lane_values: acc[0] == attn_lane(a, b, n, 0) + attn_tail(a, b, n) &&
+      @   \forall integer jj; 1 <= jj < LANES ==> acc[jj] == attn_lane(a, b, n, jj);
+      @*/
+    float sum = acc[0];
+    /*@ loop invariant 1 <= j <= LANES;
+      @ loop invariant sum: sum == attn_lanes(a, b, n, j);
       @ loop assigns j, sum;
       @ loop variant LANES - j;
       @*/
-    for (int j = 0; j < LANES; j++) {
+    for (int j = 1; j < LANES; j++) {
         sum += acc[j];
     }
     return sum;
@@ -54,17 +81,18 @@ typedef struct {
     int query, att_row;
 } attn_index;
 
-/*@ requires position: 0 <= t < T && 0 <= h < NH && 0 < hs && NH * hs == C;
+/*@ requires position: 0 <= t < T && 0 <= h < NH && 0 < hs && 0 <= head && head + hs <= C;
   @ requires fits_int: lnf_fits_int(T * C) && lnf_fits_int(NH * T * T);
   @ assigns \nothing;
-  @ ensures query: \result.query == t * C + h * hs;
+  @ ensures query: \result.query == t * C + head;
   @ ensures query_range: 0 <= \result.query && \result.query + hs <= T * C;
+  @ ensures att_row: \result.att_row == h * T * T + t * T;
   @ ensures att_in_head: h * T * T <= \result.att_row && \result.att_row + T <= (h + 1) * T * T;
   @*/
-static attn_index attn_index_of(int t, int h, int T, int C, int NH, int hs)
+static attn_index attn_index_of(int t, int h, int head, int T, int C, int NH, int hs)
 {
+    (void)hs; /* bounds the contract only */
     attn_index ix;
-    int head = lnf_row_offset(h, NH, hs);       /* h·hs */
     int row = lnf_row_offset(t, T, C);          /* t·C */
     //@ assert head_fits: row + head + hs <= row + C;
     ix.query = row + head;
@@ -72,6 +100,28 @@ static attn_index attn_index_of(int t, int h, int T, int C, int NH, int hs)
     ix.att_row = first + lnf_row_offset(t, T, T);
     //@ assert in_head: first + T * T == (h + 1) * T * T;
     return ix;
+}
+
+/* Head h's size hs = C / NH and first channel h·hs. A function of its own so
+ * that the callers' goals hold the bounds, not C = NH·hs, which Qed would
+ * substitute for C in every index (products the provers then give up on). */
+typedef struct {
+    int hs, head;
+} attn_head;
+
+/*@ requires sizes: 0 < NH && 0 < C && C % NH == 0 && 0 <= h < NH;
+  @ assigns \nothing;
+  @ ensures hs: \result.hs == C / NH && 0 < \result.hs;
+  @ ensures head: \result.head == h * (C / NH) && 0 <= \result.head &&
+  @               \result.head + \result.hs <= C;
+  @*/
+static attn_head attn_head_of(int C, int NH, int h)
+{
+    attn_head a;
+    a.hs = C / NH;
+    //@ assert head_split: NH * a.hs == C && 0 < a.hs;
+    a.head = lnf_row_offset(h, NH, a.hs);
+    return a;
 }
 
 /* The offset of key row t2's channels of a head inside the entry's [T, C]. */
@@ -87,90 +137,335 @@ static int key_offset(int t2, int head, int hs, int T, int C)
     return lnf_row_offset(t2, T, C) + head;
 }
 
-void attention_forward_head(float *out, float *att,
-                            const float *q, const float *k, const float *v,
-                            int T, int C, int NH, int h)
-{
-    int hs = C / NH;
-    //@ assert head_split: NH * hs == C && 0 < hs;
-    int head = lnf_row_offset(h, NH, hs);
-    float scale = 1.0f / sqrtf((float)hs);
-    /*@ loop invariant 0 <= t <= T;
-      @ loop assigns t, out[0 .. T*C-1], att[h*T*T .. (h+1)*T*T-1], errno;
-      @ loop variant T - t;
-      @*/
-    for (int t = 0; t < T; t++) {
-        attn_index ix = attn_index_of(t, h, T, C, NH, hs);
-        const float *q_t = q + ix.query;
-        float *att_t = att + ix.att_row;
-        float *out_t = out + ix.query;
+/* The forward's proofs name intermediate states by C labels (Scores, Weights,
+ * Row) that no goto uses. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-label"
 
-        /* scores and their max over the causal window 0..t */
-        float maxval = -FLT_MAX;
-        /*@ loop invariant 0 <= t2 <= t + 1;
-          @ loop assigns t2, maxval, att_t[0 .. t];
-          @ loop variant t - t2;
+/* Scores of query row t against keys 0 .. t into att_t, and their max.
+ * q_t points at the row's hs channels, k at the entry's [T, C] keys, whose
+ * channels head .. head+hs-1 are the head's. */
+/*@ requires sizes: 0 <= t < T && 0 < hs && 0 <= head && head + hs <= C && lnf_fits_int(T * C);
+  @ requires rows: \forall integer s; 0 <= s < T ==> 0 <= s * C && s * C + C <= T * C;
+  @ requires scale: scale == 1.0 / \sqrt(hs);
+  @ requires valid: \valid(att_t + (0 .. T-1)) && \valid_read(q_t + (0 .. hs-1)) &&
+  @                 lnf_readable(k, T*C);
+  @ requires separated: \separated(att_t + (0 .. T-1), q_t + (0 .. hs-1), k + (0 .. T*C-1));
+  @ assigns att_t[0 .. t];
+  @ ensures scores: \forall integer s; 0 <= s <= t ==>
+  @   att_t[s] == attn_score{Pre}(q_t, k, head, C, hs, s);
+  @ ensures max: \result == attn_max{Pre}(q_t, k, head, C, hs, t + 1);
+  @*/
+static float attention_scores(float *att_t, const float *q_t, const float *k,
+                              int head, int hs, int C, int t, int T, float scale)
+{
+    float maxval = 0.0f;
+    //@ ghost int at = 0;
+    /*@ assert key_index: \forall integer s, i; 0 <= s <= t && 0 <= i < hs ==>
+      @   0 <= s * C + head + i < T * C;
+      @*/
+    /*@ loop invariant 0 <= t2 <= t + 1;
+      @ loop invariant scores: \forall integer s; 0 <= s < t2 ==>
+      @   att_t[s] == attn_score{Pre}(q_t, k, head, C, hs, s);
+      @ loop invariant upper: \forall integer s; 0 <= s < t2 ==> att_t[s] <= maxval;
+      @ loop invariant attained: 0 < t2 ==> 0 <= at < t2 && maxval == att_t[at];
+      @ loop assigns t2, maxval, at, att_t[0 .. t];
+      @ loop variant t - t2;
+      @*/
+    for (int t2 = 0; t2 <= t; t2++) {
+        //@ assert same_q: \forall integer i; 0 <= i < hs ==> q_t[i] == lnf_at{Pre}(q_t + i);
+        //@ assert same_k: \forall integer x; 0 <= x < (t + 1) * C ==> k[x] == lnf_at{Pre}(k + x);
+        //@ assert inputs: attn_same_inputs{Here, Pre}(q_t, k, head, C, hs, t + 1);
+        float score = dot(q_t, k + key_offset(t2, head, hs, T, C), hs) * scale;
+        //@ assert score_here: score == attn_score(q_t, k, head, C, hs, t2);
+        //@ assert score: score == attn_score{Pre}(q_t, k, head, C, hs, t2);
+        att_t[t2] = score;
+        if (t2 == 0 || score > maxval) {
+            maxval = score;
+            //@ ghost at = t2;
+        }
+    }
+    return maxval;
+}
+
+/* exp(score − m) in place for keys 0 .. t, and their sum. The clamp to ≤ 0
+ * never changes a value (m is the max of these same floats): it gives the
+ * provers the bound directly, and exp(≤ 0) ≤ 1 cannot overflow. */
+/*@ requires size: 0 <= t < 0x7fffffff;
+  @ requires valid: \valid(att_t + (0 .. t));
+  @ requires scores: \forall integer s; 0 <= s <= t ==>
+  @   att_t[s] == attn_score(q_t, k, head, C, hs, s);
+  @ assigns att_t[0 .. t], errno;
+  @ ensures exps: \forall integer s; 0 <= s <= t ==>
+  @   att_t[s] == lnf_expf_nonpos(attn_score{Pre}(q_t, k, head, C, hs, s) - m);
+  @ ensures sum: \result == attn_sum_exp{Pre}(q_t, k, head, C, hs, m, t + 1);
+  @*/
+static float attention_exp_sum(float *att_t, float m, int t,
+                               const float *q_t, const float *k, int head, int hs, int C)
+{
+    (void)q_t; /* q_t, k, head, hs and C name the scores in the contract only */
+    (void)k;
+    (void)head;
+    (void)hs;
+    (void)C;
+    float sum = 0.0f;
+    /*@ loop invariant 0 <= t2 <= t + 1;
+      @ loop invariant exps: \forall integer s; 0 <= s < t2 ==>
+      @   att_t[s] == lnf_expf_nonpos(attn_score{Pre}(q_t, k, head, C, hs, s) - m);
+      @ loop invariant scores: \forall integer s; t2 <= s <= t ==>
+      @   att_t[s] == attn_score{Pre}(q_t, k, head, C, hs, s);
+      @ loop invariant sum: sum == attn_sum_terms{Pre}(q_t, k, head, C, hs, m, t2);
+      @ loop assigns t2, sum, att_t[0 .. t], errno;
+      @ loop variant t - t2;
+      @*/
+    for (int t2 = 0; t2 <= t; t2++) {
+        float z = att_t[t2] - m;
+        if (z > 0.0f) {
+            z = 0.0f;
+        }
+        float e = expf(z);
+        //@ assert exp: e == lnf_expf_nonpos(att_t[t2] - m);
+        att_t[t2] = e;
+        sum += e;
+    }
+    return sum;
+}
+
+/* out_t[i] = Σ_{t2 ≤ t} att_t[t2]·v[t2·C + head + i], from the t2 = 0 term
+ * (no zero store first: Frama-C's WP mistypes a float store that Qed
+ * reduces to the constant 0). att_t holds row t's weights. */
+/*@ requires sizes: 0 <= t < T && 0 < hs && 0 <= head && head + hs <= C && lnf_fits_int(T * C);
+  @ requires rows: \forall integer s; 0 <= s < T ==> 0 <= s * C && s * C + C <= T * C;
+  @ requires valid: \valid(out_t + (0 .. hs-1)) && \valid_read(att_t + (0 .. t)) &&
+  @                 lnf_readable(v, T*C);
+  @ requires separated: \separated(out_t + (0 .. hs-1), att_t + (0 .. t), v + (0 .. T*C-1));
+  @ requires weights: \forall integer s; 0 <= s <= t ==>
+  @   att_t[s] == attn_weight(q_t, k, head, C, hs, t, s);
+  @ assigns out_t[0 .. hs-1];
+  @ ensures out: \forall integer c; head <= c < head + hs ==>
+  @   out_t[c - head] == attn_out{Pre}(q_t, k, v, head, C, hs, t, c);
+  @*/
+static void attention_weighted_sum(float *out_t, const float *att_t, const float *v,
+                                   const float *q_t, const float *k,
+                                   int head, int hs, int C, int t, int T)
+{
+    (void)q_t; /* q_t and k name the weights in the contract only */
+    (void)k;
+    const float *v_0 = v + key_offset(0, head, hs, T, C);
+    float a_0 = att_t[0];
+    /*@ loop invariant 0 <= i <= hs;
+      @ loop invariant first: \forall integer ii; 0 <= ii < i ==>
+      @   out_t[ii] == attn_out_terms{Pre}(q_t, k, v, head, C, hs, t, head + ii, 1);
+      @ loop assigns i, out_t[0 .. hs-1];
+      @ loop variant hs - i;
+      @*/
+    for (int i = 0; i < hs; i++) {
+        /*@ assert first_term: attn_out_terms{Pre}(q_t, k, v, head, C, hs, t, head + i, 0 + 1) ==
+          @   attn_out_terms{Pre}(q_t, k, v, head, C, hs, t, head + i, 0) +
+          @   attn_weight{Pre}(q_t, k, head, C, hs, t, 0) * lnf_at{Pre}(v + (0 * C + (head + i)));
           @*/
-        for (int t2 = 0; t2 <= t; t2++) {
-            float score = dot(q_t, k + key_offset(t2, head, hs, T, C), hs) * scale;
-            att_t[t2] = score;
-            if (score > maxval) {
-                maxval = score;
-            }
-        }
-        /* exp(score − max) is ≤ 1: no overflow whatever the scores. The
-         * clamp to ≤ 0 never changes a value (maxval is the max of these
-         * same floats); it gives the provers the bound directly. */
-        float sum = 0.0f;
-        /*@ loop invariant 0 <= t2 <= t + 1;
-          @ loop assigns t2, sum, att_t[0 .. t], errno;
-          @ loop variant t - t2;
+        /*@ assert same_term: v_0[i] == lnf_at{Pre}(v + (0 * C + (head + i))) &&
+          @   a_0 == attn_weight{Pre}(q_t, k, head, C, hs, t, 0);
           @*/
-        for (int t2 = 0; t2 <= t; t2++) {
-            float z = att_t[t2] - maxval;
-            if (z > 0.0f) {
-                z = 0.0f;
-            }
-            float e = expf(z);
-            att_t[t2] = e;
-            sum += e;
-        }
-        if (sum < 1.0f) {
-            sum = 1.0f; /* never taken: the max's own term is exp(0) = 1 */
-        }
-        float inv_sum = 1.0f / sum;
-        /*@ loop invariant 0 <= t2 <= T;
-          @ loop assigns t2, att_t[0 .. T-1];
-          @ loop variant T - t2;
-          @*/
-        for (int t2 = 0; t2 < T; t2++) {
-            att_t[t2] = t2 <= t ? att_t[t2] * inv_sum : 0.0f;
-        }
-        /* out_t = sum_t2 att[t2] · v[t2] */
+        out_t[i] = a_0 * v_0[i];
+    }
+    /*@ loop invariant 1 <= t2 <= t + 1;
+      @ loop invariant sums: \forall integer ii; 0 <= ii < hs ==>
+      @   out_t[ii] == attn_out_terms{Pre}(q_t, k, v, head, C, hs, t, head + ii, t2);
+      @ loop assigns t2, out_t[0 .. hs-1];
+      @ loop variant t - t2;
+      @*/
+    for (int t2 = 1; t2 <= t; t2++) {
+        const float *v_t2 = v + key_offset(t2, head, hs, T, C);
+        float a = att_t[t2];
         /*@ loop invariant 0 <= i <= hs;
+          @ loop invariant done: \forall integer ii; 0 <= ii < i ==>
+          @   out_t[ii] == attn_out_terms{Pre}(q_t, k, v, head, C, hs, t, head + ii, t2 + 1);
+          @ loop invariant todo: \forall integer ii; i <= ii < hs ==>
+          @   out_t[ii] == attn_out_terms{Pre}(q_t, k, v, head, C, hs, t, head + ii, t2);
           @ loop assigns i, out_t[0 .. hs-1];
           @ loop variant hs - i;
           @*/
         for (int i = 0; i < hs; i++) {
-            out_t[i] = 0.0f;
-        }
-        /*@ loop invariant 0 <= t2 <= t + 1;
-          @ loop assigns t2, out_t[0 .. hs-1];
-          @ loop variant t - t2;
-          @*/
-        for (int t2 = 0; t2 <= t; t2++) {
-            const float *v_t2 = v + key_offset(t2, head, hs, T, C);
-            float a = att_t[t2];
-            /*@ loop invariant 0 <= i <= hs;
-              @ loop assigns i, out_t[0 .. hs-1];
-              @ loop variant hs - i;
+            /*@ assert next_term: attn_out_terms{Pre}(q_t, k, v, head, C, hs, t, head + i, t2 + 1) ==
+              @   attn_out_terms{Pre}(q_t, k, v, head, C, hs, t, head + i, t2) +
+              @   attn_weight{Pre}(q_t, k, head, C, hs, t, t2) * lnf_at{Pre}(v + (t2 * C + (head + i)));
               @*/
-            for (int i = 0; i < hs; i++) {
-                out_t[i] += a * v_t2[i];
-            }
+            /*@ assert same_term: v_t2[i] == lnf_at{Pre}(v + (t2 * C + (head + i))) &&
+              @   a == attn_weight{Pre}(q_t, k, head, C, hs, t, t2);
+              @*/
+            out_t[i] += a * v_t2[i];
+            /*@ assert other_columns: \forall integer ii; 0 <= ii < hs && ii != i ==>
+              @   out_t[ii] == \at(out_t[ii], LoopCurrent);
+              @*/
         }
     }
 }
+
+/* Query row t of one head (attention_forward_head): its scores against keys
+ * 0 .. t and their softmax into att_t (0 past t). */
+/*@ requires sizes: 0 <= t < T && 0 < hs && 0 <= head && head + hs <= C && lnf_fits_int(T * C);
+  @ requires rows: \forall integer s; 0 <= s < T ==> 0 <= s * C && s * C + C <= T * C;
+  @ requires scale: scale == 1.0 / \sqrt(hs);
+  @ requires valid: \valid(att_t + (0 .. T-1)) && \valid_read(q_t + (0 .. hs-1)) &&
+  @                 lnf_readable(k, T*C);
+  @ requires separated: \separated(att_t + (0 .. T-1), q_t + (0 .. hs-1), k + (0 .. T*C-1));
+  @ assigns att_t[0 .. T-1], errno;
+  @ ensures weights: \forall integer s; 0 <= s < T ==>
+  @   att_t[s] == attn_weight{Pre}(q_t, k, head, C, hs, t, s);
+  @*/
+static void attention_softmax_row(float *att_t, const float *q_t, const float *k,
+                                  int head, int hs, int C, int t, int T, float scale)
+{
+    float maxval = attention_scores(att_t, q_t, k, head, hs, C, t, T, scale);
+    //@ assert same_q: \forall integer i; 0 <= i < hs ==> q_t[i] == lnf_at{Pre}(q_t + i);
+    //@ assert same_k: \forall integer x; 0 <= x < (t + 1) * C ==> k[x] == lnf_at{Pre}(k + x);
+    //@ assert inputs: attn_same_inputs{Here, Pre}(q_t, k, head, C, hs, t + 1);
+    /*@ assert scores_here: \forall integer s; 0 <= s <= t ==>
+      @   att_t[s] == attn_score(q_t, k, head, C, hs, s);
+      @*/
+Scores:;
+    float sum = attention_exp_sum(att_t, maxval, t, q_t, k, head, hs, C);
+    /*@ assert sum_same: attn_sum_exp{Scores}(q_t, k, head, C, hs, maxval, t + 1) ==
+      @   attn_sum_exp{Pre}(q_t, k, head, C, hs, maxval, t + 1);
+      @*/
+    /*@ assert exps: \forall integer s; 0 <= s <= t ==>
+      @   att_t[s] == lnf_expf_nonpos(attn_score{Pre}(q_t, k, head, C, hs, s) - maxval);
+      @*/
+    if (sum < 1.0f) {
+        sum = 1.0f; /* never taken: the max's own term is exp(0) = 1 */
+    }
+    //@ assert denominator: sum == attn_denominator{Pre}(q_t, k, head, C, hs, t);
+    float inv_sum = 1.0f / sum;
+    /*@ loop invariant 0 <= t2 <= T;
+      @ loop invariant weights: \forall integer s; 0 <= s < t2 ==>
+      @   att_t[s] == attn_weight{Pre}(q_t, k, head, C, hs, t, s);
+      @ loop invariant exps: \forall integer s; t2 <= s <= t ==>
+      @   att_t[s] == lnf_expf_nonpos(attn_score{Pre}(q_t, k, head, C, hs, s) - maxval);
+      @ loop assigns t2, att_t[0 .. T-1];
+      @ loop variant T - t2;
+      @*/
+    for (int t2 = 0; t2 < T; t2++) {
+        /*@ assert weight: attn_weight{Pre}(q_t, k, head, C, hs, t, t2) ==
+          @   (t2 <= t ? lnf_expf_nonpos(attn_score{Pre}(q_t, k, head, C, hs, t2) - maxval) * inv_sum
+          @            : 0.0);
+          @*/
+        att_t[t2] = t2 <= t ? att_t[t2] * inv_sum : 0.0f;
+    }
+}
+
+
+
+void attention_forward_head(float *out, float *att,
+                            const float *q, const float *k, const float *v,
+                            int T, int C, int NH, int h)
+{
+    attn_head hd = attn_head_of(C, NH, h);
+    int hs = hd.hs, head = hd.head;
+    float scale = 1.0f / sqrtf((float)hs);
+    float *att_h = att + lnf_row_offset(h, NH, T * T); /* head h's [T, T] rows of att */
+    lnf_stride_facts(T, C);
+    lnf_stride_facts(T, T);
+    /* the weights of every query row first, then the outputs: each loop
+     * writes one array, so that its proof need not separate the two */
+    /*@ loop invariant 0 <= t <= T;
+      @ loop invariant weights: \forall integer r, s; 0 <= r < t && 0 <= s < T ==>
+      @   att_h[r*T + s] == attn_row_weight{Pre}(q, k, head, C, hs, r, s);
+      @ loop assigns t, att_h[0 .. T*T-1], errno;
+      @ loop variant T - t;
+      @*/
+    for (int t = 0; t < T; t++) {
+        int qo = lnf_row_offset(t, T, C) + head; /* query row t's channels of the head */
+        int ao = lnf_row_offset(t, T, T);        /* its row of att_h */
+        if (t > 0) {
+            lnf_stride_facts(t, T);
+        }
+        /*@ assert rows_before: \forall integer r, s; 0 <= r < t && 0 <= s < T ==>
+          @   0 <= r*T + s && r*T + s < ao;
+          @*/
+        /*@ assert rows_apart: \forall integer r, s; 0 <= r < t && 0 <= s < T ==>
+          @   \separated(att_h + (r*T + s), att_h + (ao .. ao + T - 1));
+          @*/
+        const float *q_t = q + qo;
+        //@ assert same_q_t: \forall integer i; 0 <= i < hs ==> q_t[i] == lnf_at{Pre}(q_t + i);
+        //@ assert k_rows: (t + 1) * C <= T * C;
+        //@ assert same_k_t: \forall integer x; 0 <= x < (t + 1) * C ==> k[x] == lnf_at{Pre}(k + x);
+        //@ assert inputs: attn_same_inputs{Here, Pre}(q_t, k, head, C, hs, t + 1);
+        attention_softmax_row(att_h + ao, q_t, k, head, hs, C, t, T, scale);
+        /* row t in the invariant's shape */
+        /*@ assert row_weights: \forall integer s; 0 <= s < T ==>
+          @   att_h[ao + s] == attn_weight{Pre}(q_t, k, head, C, hs, t, s);
+          @*/
+        /*@ assert row_weights_t: \forall integer s; 0 <= s < T ==>
+          @   att_h[ao + s] == attn_row_weight{Pre}(q, k, head, C, hs, t, s);
+          @*/
+        /*@ assert prev_weights: \forall integer r, s; 0 <= r < t && 0 <= s < T ==>
+          @   att_h[r*T + s] == attn_row_weight{Pre}(q, k, head, C, hs, r, s);
+          @*/
+    }
+Weights:;
+    /*@ loop invariant 0 <= t <= T;
+      @ loop invariant out: \forall integer r, c; 0 <= r < t && head <= c < head + hs ==>
+      @   out[r*C + c] == attn_row_out{Pre}(q, k, v, head, C, hs, r, c);
+      @ loop invariant kept: \forall integer x; 0 <= x < T*C &&
+      @   (x % C < head || head + hs <= x % C) ==> out[x] == \at(out[x], Pre);
+      @ loop assigns t, out[0 .. T*C-1];
+      @ loop variant T - t;
+      @*/
+    for (int t = 0; t < T; t++) {
+        int row = lnf_row_offset(t, T, C); /* t·C */
+        int qo = row + head;
+        int ao = lnf_row_offset(t, T, T);
+        lnf_flat_row_facts(t, C);
+        if (t > 0) {
+            lnf_stride_facts(t, C);
+        }
+        /*@ assert cols_before: \forall integer r, c; 0 <= r < t && 0 <= c < C ==>
+          @   0 <= r*C + c && r*C + c < row;
+          @*/
+        /*@ assert rows_apart: \forall integer r, c; 0 <= r < t && head <= c < head + hs ==>
+          @   \separated(out + (r*C + c), out + (qo .. qo + hs - 1));
+          @*/
+        const float *q_t = q + qo;
+        //@ assert same_q_t: \forall integer i; 0 <= i < hs ==> q_t[i] == lnf_at{Pre}(q_t + i);
+        //@ assert kv_rows: (t + 1) * C <= T * C;
+        //@ assert same_k_t: \forall integer x; 0 <= x < (t + 1) * C ==> k[x] == lnf_at{Pre}(k + x);
+        //@ assert same_v_t: \forall integer x; 0 <= x < (t + 1) * C ==> v[x] == lnf_at{Pre}(v + x);
+        //@ assert inputs: attn_same_inputs{Here, Pre}(q_t, k, head, C, hs, t + 1);
+        //@ assert same_v: attn_same_values{Here, Pre}(v, t + 1, C);
+        /*@ assert row_weights: \forall integer s; 0 <= s <= t ==>
+          @   att_h[ao + s] == lnf_at{Weights}(att_h + (ao + s));
+          @*/
+        /*@ assert weights_row: \forall integer s; 0 <= s <= t ==>
+          @   att_h[ao + s] == attn_row_weight{Pre}(q, k, head, C, hs, t, s);
+          @*/
+        /*@ assert weights_pre: \forall integer s; 0 <= s <= t ==>
+          @   att_h[ao + s] == attn_weight{Pre}(q_t, k, head, C, hs, t, s);
+          @*/
+        /*@ assert weights_here: \forall integer s; 0 <= s <= t ==>
+          @   att_h[ao + s] == attn_weight(q_t, k, head, C, hs, t, s);
+          @*/
+    Row:;
+        attention_weighted_sum(out + qo, att_h + ao, v, q_t, k, head, hs, C, t, T);
+        /*@ assert out_frame: \forall integer c; head <= c < head + hs ==>
+          @   attn_out{Row}(q_t, k, v, head, C, hs, t, c) == attn_out{Pre}(q_t, k, v, head, C, hs, t, c);
+          @*/
+        /*@ assert row_out: \forall integer c; head <= c < head + hs ==>
+          @   out[row + c] == attn_out{Pre}(q_t, k, v, head, C, hs, t, c);
+          @*/
+        /*@ assert row_out_t: \forall integer c; head <= c < head + hs ==>
+          @   out[row + c] == attn_row_out{Pre}(q, k, v, head, C, hs, t, c);
+          @*/
+        /*@ assert prev_out: \forall integer r, c; 0 <= r < t && head <= c < head + hs ==>
+          @   out[r*C + c] == attn_row_out{Pre}(q, k, v, head, C, hs, r, c);
+          @*/
+    }
+    /*@ assert weights_kept: \forall integer r, s; 0 <= r < T && 0 <= s < T ==>
+      @   att_h[r*T + s] == \at(att_h[r*T + s], Weights);
+      @*/
+}
+
+#pragma GCC diagnostic pop
 
 void attention_backward_head(float *dq, float *dk, float *dv, float *scratch,
                              const float *dout, const float *att,
@@ -187,7 +482,7 @@ void attention_backward_head(float *dq, float *dk, float *dv, float *scratch,
       @ loop variant T - t;
       @*/
     for (int t = 0; t < T; t++) {
-        attn_index ix = attn_index_of(t, h, T, C, NH, hs);
+        attn_index ix = attn_index_of(t, h, head, T, C, NH, hs);
         const float *att_t = att + ix.att_row;
         const float *dout_t = dout + ix.query;
         const float *q_t = q + ix.query;

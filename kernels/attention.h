@@ -10,6 +10,175 @@
 
 #include <errno.h> /* expf may set errno (ERANGE on underflow): the contract says so */
 #include "kernels/spec.h"
+#include "kernels/dot_spec.h"  /* lnf_dot */
+#include "kernels/libm_spec.h" /* lnf_expf_nonpos */
+#ifdef __FRAMAC__
+#include "kernels/vecmath.h" /* LANES, for the dot product's logic only (as softmax.h) */
+#endif
+
+/*@ // a·b over n floats as attention.c's dot() adds it (kernels/vecmath.h):
+  @ // lane j holds the terms j, j + LANES, … of the n / LANES whole blocks,
+  @ // lane 0 also the tail past them, and the lanes are added last, lane 0
+  @ // first. The same real number as lnf_dot(a, 0, 1, b, 0, 1, n), in the
+  @ // kernel's order (the provers cannot reorder a sum: that is induction).
+  @ logic real attn_lane{L}(float *a, float *b, integer n, integer j) =
+  @   lnf_dot(a, j, LANES, b, j, LANES, n / LANES);
+  @ logic real attn_tail{L}(float *a, float *b, integer n) =
+  @   lnf_dot(a, n / LANES * LANES, 1, b, n / LANES * LANES, 1, n % LANES);
+  @ // Two axiomatics, as lnf_dot in dot_spec.h: the contracts name attn_dot,
+  @ // of which the provers know only that it depends on its terms; the loop
+  @ // that computes it names attn_lanes, whose next-lane axiom elsewhere
+  @ // would have the provers unfold every dot product in a goal's context.
+  @ axiomatic AttnDot {
+  @   logic real attn_dot{L}(float *a, float *b, integer n) reads a[..], b[..];
+  @   // ASSUMED (verify/PROOFS.md): the value depends on the n terms only; it
+  @   // follows from lnf_dot_frame by induction on the lanes, which the
+  @   // provers do not do
+  @   axiom attn_dot_frame{L1, L2}: \forall float *a, *b, integer n; 0 <= n &&
+  @     (\forall integer i; 0 <= i < n ==>
+  @        \at(a[i], L1) == \at(a[i], L2) && \at(b[i], L1) == \at(b[i], L2)) ==>
+  @     attn_dot{L1}(a, b, n) == attn_dot{L2}(a, b, n);
+  @ }
+  @ axiomatic AttnDotLanes {
+  @   // lanes 0 .. J-1 added, lane 0 with the tail
+  @   logic real attn_lanes{L}(float *a, float *b, integer n, integer J) reads a[..], b[..];
+  @   axiom attn_lanes_first{L}: \forall float *a, *b, integer n;
+  @     attn_lanes(a, b, n, 1) == attn_lane(a, b, n, 0) + attn_tail(a, b, n);
+  @   axiom attn_lanes_next{L}: \forall float *a, *b, integer n, J; 1 <= J ==>
+  @     attn_lanes(a, b, n, J + 1) == attn_lanes(a, b, n, J) + attn_lane(a, b, n, J);
+  @   axiom attn_dot_is_lanes{L}: \forall float *a, *b, integer n;
+  @     attn_dot(a, b, n) == attn_lanes(a, b, n, LANES);
+  @ }
+  @
+  @ // The causal scores of one query row of a head: qt points at the row's
+  @ // hs channels, k at the entry's [T, C] keys, ko = the head's first channel.
+  @ // score(s) = q_t·k_s/√hs for key s.
+  @ logic real attn_score{L}(float *qt, float *k, integer ko, integer C, integer hs, integer s) =
+  @   attn_dot(qt, k + (s * C + ko), hs) * (1.0 / \sqrt(hs));
+  @
+  @ // max_{s<n} score(s): characterised by its axioms (an upper bound, found
+  @ // at the witness attn_argmax), as softmax_max; nothing is assumed
+  @ axiomatic AttnMax {
+  @   logic real attn_max{L}(float *qt, float *k, integer ko, integer C, integer hs, integer n)
+  @     reads qt[..], k[..];
+  @   logic integer attn_argmax{L}(float *qt, float *k, integer ko, integer C, integer hs,
+  @                                integer n) reads qt[..], k[..];
+  @   axiom attn_max_upper{L}: \forall float *qt, *k, integer ko, C, hs, n, s; 0 <= s < n ==>
+  @     attn_score(qt, k, ko, C, hs, s) <= attn_max(qt, k, ko, C, hs, n);
+  @   axiom attn_max_attained{L}: \forall float *qt, *k, integer ko, C, hs, n; 0 < n ==>
+  @     0 <= attn_argmax(qt, k, ko, C, hs, n) < n &&
+  @     attn_score(qt, k, ko, C, hs, attn_argmax(qt, k, ko, C, hs, n)) ==
+  @     attn_max(qt, k, ko, C, hs, n);
+  @ }
+  @
+  @ // Σ_{s<n} exp(score(s) − m), in key order over the reals: the contract
+  @ // symbol, and its terms for the loop that adds them (as attn_dot)
+  @ axiomatic AttnSumExp {
+  @   logic real attn_sum_exp{L}(float *qt, float *k, integer ko, integer C, integer hs,
+  @                              real m, integer n) reads qt[..], k[..];
+  @ }
+  @ axiomatic AttnSumExpTerms {
+  @   logic real attn_sum_terms{L}(float *qt, float *k, integer ko, integer C, integer hs,
+  @                                real m, integer n) reads qt[..], k[..];
+  @   axiom attn_sum_terms_empty{L}: \forall float *qt, *k, integer ko, C, hs, real m;
+  @     attn_sum_terms(qt, k, ko, C, hs, m, 0) == 0.0;
+  @   axiom attn_sum_terms_next{L}: \forall float *qt, *k, integer ko, C, hs, real m, integer n;
+  @     0 <= n ==> attn_sum_terms(qt, k, ko, C, hs, m, n + 1) ==
+  @     attn_sum_terms(qt, k, ko, C, hs, m, n) +
+  @     lnf_expf_nonpos(attn_score(qt, k, ko, C, hs, n) - m);
+  @   axiom attn_sum_is_terms{L}: \forall float *qt, *k, integer ko, C, hs, real m, integer n;
+  @     attn_sum_exp(qt, k, ko, C, hs, m, n) == attn_sum_terms(qt, k, ko, C, hs, m, n);
+  @ }
+  @
+  @ // q_t's hs channels and the rows 0 .. n-1 of k [·, C] (keys 0 .. n-1)
+  @ // are the same at L1 and L2, for a head whose channels ko .. ko+hs-1 lie
+  @ // in the row
+  @ predicate attn_same_inputs{L1, L2}(float *qt, float *k, integer ko, integer C, integer hs,
+  @                                   integer n) =
+  @   0 <= ko && ko + hs <= C &&
+  @   (\forall integer i; 0 <= i < hs ==> \at(qt[i], L1) == \at(qt[i], L2)) &&
+  @   (\forall integer x; 0 <= x < n * C ==> \at(k[x], L1) == \at(k[x], L2));
+  @
+  @ lemma attn_row_in: \forall integer s, n, C, x; 0 <= s < n && 0 <= x < C ==>
+  @   0 <= s * C + x < n * C;
+  @ axiomatic AttnScoreFrame {
+  @   // ASSUMED (verify/PROOFS.md): a score depends on q_t and key s only. It
+  @   // follows from attn_dot_frame and attn_row_in, but the provers do not
+  @   // match the key's shifted pointer k + (s·C + ko) with the flat rows of
+  @   // attn_same_inputs
+  @   axiom attn_score_frame{L1, L2}: \forall float *qt, *k, integer ko, C, hs, n, s;
+  @     0 <= hs && 0 <= s < n && attn_same_inputs{L1, L2}(qt, k, ko, C, hs, n) ==>
+  @     attn_score{L1}(qt, k, ko, C, hs, s) == attn_score{L2}(qt, k, ko, C, hs, s);
+  @ }
+  @ lemma attn_max_frame{L1, L2}: \forall float *qt, *k, integer ko, C, hs, n;
+  @   0 <= hs && 0 < n && attn_same_inputs{L1, L2}(qt, k, ko, C, hs, n) ==>
+  @   attn_max{L1}(qt, k, ko, C, hs, n) == attn_max{L2}(qt, k, ko, C, hs, n);
+  @ axiomatic AttnSumExpFrame {
+  @   // ASSUMED (verify/PROOFS.md): the sum depends on its n terms only (by
+  @   // induction on n from attn_score_frame, which the provers do not do)
+  @   axiom attn_sum_exp_frame{L1, L2}: \forall float *qt, *k, integer ko, C, hs, real m, integer n;
+  @     0 <= hs && 0 <= n && attn_same_inputs{L1, L2}(qt, k, ko, C, hs, n) ==>
+  @     attn_sum_exp{L1}(qt, k, ko, C, hs, m, n) == attn_sum_exp{L2}(qt, k, ko, C, hs, m, n);
+  @ }
+  @
+  @ // the softmax of the scores 0 .. t of query row t: its denominator (at
+  @ // least 1, the max's own term being e⁰: the kernel's clamp never fires,
+  @ // and the contract states it rather than prove it) and weight s, 0 for
+  @ // the keys s > t the row cannot see
+  @ logic real attn_denominator{L}(float *qt, float *k, integer ko, integer C, integer hs,
+  @                                integer t) =
+  @   attn_sum_exp(qt, k, ko, C, hs, attn_max(qt, k, ko, C, hs, t + 1), t + 1) < 1.0 ? 1.0 :
+  @   attn_sum_exp(qt, k, ko, C, hs, attn_max(qt, k, ko, C, hs, t + 1), t + 1);
+  @ logic real attn_weight{L}(float *qt, float *k, integer ko, integer C, integer hs, integer t,
+  @                           integer s) =
+  @   s <= t ? lnf_expf_nonpos(attn_score(qt, k, ko, C, hs, s) - attn_max(qt, k, ko, C, hs, t + 1)) *
+  @            (1.0 / attn_denominator(qt, k, ko, C, hs, t)) : 0.0;
+  @ lemma attn_weight_frame{L1, L2}: \forall float *qt, *k, integer ko, C, hs, t, s;
+  @   0 <= hs && 0 <= t && 0 <= s && attn_same_inputs{L1, L2}(qt, k, ko, C, hs, t + 1) ==>
+  @   attn_weight{L1}(qt, k, ko, C, hs, t, s) == attn_weight{L2}(qt, k, ko, C, hs, t, s);
+  @
+  @ // the rows 0 .. n-1 of v [·, C] are the same at L1 and L2
+  @ predicate attn_same_values{L1, L2}(float *v, integer n, integer C) =
+  @   \forall integer x; 0 <= x < n * C ==> \at(v[x], L1) == \at(v[x], L2);
+  @
+  @ // out of query row t, channel c of v [·, C]: Σ_{s ≤ t} weight(t, s)·v[s·C + c],
+  @ // in key order over the reals (the contract symbol, and its terms for the
+  @ // loop that adds them, as attn_dot)
+  @ axiomatic AttnOut {
+  @   logic real attn_out{L}(float *qt, float *k, float *v, integer ko, integer C, integer hs,
+  @                          integer t, integer c) reads qt[..], k[..], v[..];
+  @   // ASSUMED (verify/PROOFS.md): the value depends on its terms only (by
+  @   // induction on t from attn_weight_frame, which the provers do not do)
+  @   axiom attn_out_frame{L1, L2}: \forall float *qt, *k, *v, integer ko, C, hs, t, c;
+  @     0 <= hs && 0 <= t && 0 <= c < C && attn_same_inputs{L1, L2}(qt, k, ko, C, hs, t + 1) &&
+  @     attn_same_values{L1, L2}(v, t + 1, C) ==>
+  @     attn_out{L1}(qt, k, v, ko, C, hs, t, c) == attn_out{L2}(qt, k, v, ko, C, hs, t, c);
+  @ }
+  @ // the weights and outputs of query row r of a head as the whole-head
+  @ // contracts name them: q, k and v at the entry's [T, C] arrays, ko the
+  @ // head's first channel (so that a proof about rows r and t need not
+  @ // compare the products r·C and t·C)
+  @ logic real attn_row_weight{L}(float *q, float *k, integer ko, integer C, integer hs,
+  @                               integer r, integer s) =
+  @   attn_weight(q + (r * C + ko), k, ko, C, hs, r, s);
+  @ logic real attn_row_out{L}(float *q, float *k, float *v, integer ko, integer C, integer hs,
+  @                            integer r, integer c) =
+  @   attn_out(q + (r * C + ko), k, v, ko, C, hs, r, c);
+  @
+  @ axiomatic AttnOutTerms {
+  @   // the terms s < n of attn_out
+  @   logic real attn_out_terms{L}(float *qt, float *k, float *v, integer ko, integer C,
+  @                                integer hs, integer t, integer c, integer n)
+  @     reads qt[..], k[..], v[..];
+  @   axiom attn_out_terms_empty{L}: \forall float *qt, *k, *v, integer ko, C, hs, t, c;
+  @     attn_out_terms(qt, k, v, ko, C, hs, t, c, 0) == 0.0;
+  @   axiom attn_out_terms_next{L}: \forall float *qt, *k, *v, integer ko, C, hs, t, c, n;
+  @     0 <= n ==> attn_out_terms(qt, k, v, ko, C, hs, t, c, n + 1) ==
+  @     attn_out_terms(qt, k, v, ko, C, hs, t, c, n) + attn_weight(qt, k, ko, C, hs, t, n) * v[n * C + c];
+  @   axiom attn_out_is_terms{L}: \forall float *qt, *k, *v, integer ko, C, hs, t, c;
+  @     attn_out(qt, k, v, ko, C, hs, t, c) == attn_out_terms(qt, k, v, ko, C, hs, t, c, t + 1);
+  @ }
+  @*/
 
 /*@ predicate attention_sizes(integer B, integer T, integer C, integer NH) =
   @   0 < B && 0 < T && 0 < NH && 0 < C && C % NH == 0 &&
@@ -55,6 +224,12 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch,
   @ requires separated: \separated(out + (0 .. T*C-1), att + (0 .. NH*T*T-1),
   @                                q + (0 .. T*C-1), k + (0 .. T*C-1), v + (0 .. T*C-1));
   @ assigns out[0 .. T*C-1], att[h*T*T .. (h+1)*T*T-1], errno;
+  @ ensures weights: \forall integer t, s; 0 <= t < T && 0 <= s < T ==>
+  @   att[h*T*T + t*T + s] == attn_row_weight{Pre}(q, k, h*(C/NH), C, C/NH, t, s);
+  @ ensures out: \forall integer t, c; 0 <= t < T && h*(C/NH) <= c < (h+1)*(C/NH) ==>
+  @   out[t*C + c] == attn_row_out{Pre}(q, k, v, h*(C/NH), C, C/NH, t, c);
+  @ ensures kept: \forall integer x; 0 <= x < T*C &&
+  @   (x % C < h*(C/NH) || (h+1)*(C/NH) <= x % C) ==> out[x] == \old(out[x]);
   @*/
 void attention_forward_head(float *out, float *att,
                             const float *q, const float *k, const float *v,

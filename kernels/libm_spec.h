@@ -25,6 +25,10 @@
   @ // expf's value for x up to its overflow bound: e^x, or 0 below the
   @ // underflow bound −103.97, where libc's contract says 0
   @ logic real lnf_expf(real x) = x < -0x1.9fe368p6 ? 0.0 : lnf_exp(x);
+  @
+  @ // expf(min(z, 0)), as the kernels take exp(x − max x): z clamped to ≤ 0
+  @ // (the clamp never fires there: the max is one of the x)
+  @ logic real lnf_expf_nonpos(real z) = z > 0.0 ? lnf_expf(0.0) : lnf_expf(z);
   @*/
 
 #ifdef __FRAMAC__

@@ -20,9 +20,9 @@
 #endif
 
 /*@ // exp(z) as the kernels take it for z = x − max or x − lse (≤ 0 for
-  @ // every input): z clamped to ≤ 0, the result to ≤ 1 (neither ever fires)
-  @ logic real softmax_e(real z) = z > 0.0 ? lnf_expf(0.0) : lnf_expf(z);
-  @ logic real softmax_exp(real z) = softmax_e(z) > 1.0 ? 1.0 : softmax_e(z);
+  @ // every input): z clamped to ≤ 0 (libm_spec.h), the result to ≤ 1
+  @ // (neither clamp ever fires)
+  @ logic real softmax_exp(real z) = lnf_expf_nonpos(z) > 1.0 ? 1.0 : lnf_expf_nonpos(z);
   @
   @ // max_i x[i] over a row of n values: the one value no other exceeds,
   @ // found at softmax_argmax. The axioms characterise the two; nothing is

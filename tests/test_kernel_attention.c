@@ -7,7 +7,11 @@
 #include "kernels/attention.h"
 #include "tests/golden_util.h"
 
-/* References are exact (float64, rounded once). Scores are float32 dots of
+/* The goldens (PyTorch) compute what attention_forward_head's contract
+ * states over the reals (kernels/attention.h, proved by WP): att =
+ * attn_weight (exp(score − max)·(1/Σ exp(score − max)) over keys ≤ t, 0 past
+ * t, score = q·k/√hs) and out = attn_out (Σ att·v).
+ * References are exact (float64, rounded once). Scores are float32 dots of
  * hs ≤ 32 terms (|score| ≲ 10, round-off ~1e-6), exp adds a few ulp, and out
  * sums ≤ T = 9 products: round-off ~1e-6 of unit-scale values. The backward
  * chains two more such sums (datt, then dq/dk). So max|Δ| ≤ 1e-5·max(1, max|ref|),

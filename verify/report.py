@@ -39,9 +39,18 @@ EVA_UNITS = ["adamw", "attention", "embedding", "gelu", "layernorm", "matmul",
 # blocks' bounds (n0 < n1 <= N, with n1 and N the same value at the call),
 # and AdamW's per-element helpers' `one_minus` (the argument is 1 − β over
 # the reals, the model of the functional contracts; in floats it is 1 − β
-# rounded, which EVA rightly cannot show equal).
+# rounded, which EVA rightly cannot show equal), and the attention forward's
+# row helpers' (the row t below T and the rows' strides, relational; the
+# scale 1/√hs over the reals, as `one_minus`; the scores and weights in
+# att_t, stated with the functional contracts' logic functions).
 WP_PROVED_HELPERS = {"lnf_row_offset", "lnf_block_row_offset", "attn_index_of", "key_offset"}
-WP_PROVED_PRECONDITIONS = {("matmul_forward_block_ref", "block"),
+WP_PROVED_PRECONDITIONS = {("attention_scores", "sizes"), ("attention_scores", "rows"),
+                           ("attention_scores", "scale"), ("attention_exp_sum", "scores"),
+                           ("attention_softmax_row", "sizes"), ("attention_softmax_row", "rows"),
+                           ("attention_softmax_row", "scale"),
+                           ("attention_weighted_sum", "sizes"), ("attention_weighted_sum", "rows"),
+                           ("attention_weighted_sum", "weights"),
+                           ("matmul_forward_block_ref", "block"),
                            ("matmul_backward_dinp_block_ref", "block"),
                            ("matmul_backward_dweight_block_ref", "block"),
                            ("matmul_backward_dbias_block", "block"),
@@ -312,6 +321,15 @@ def main():
     md.append("- `softmax_sum_exp_frame` (`kernels/softmax.h`): the same for Σ exp(x − m) over a "
               "row of logits, from `softmax_lane`'s and `softmax_tail`'s axioms. `log`'s value, "
               "`lnf_log(x)` for x > 0 (`kernels/libm_spec.h`), as `expf`'s.")
+    md.append("- Attention's frame axioms (`kernels/attention.h`), of the same kind: "
+              "`attn_dot_frame` (the lane-ordered dot product of `dot()`, from `attn_lanes`' "
+              "axioms and `lnf_dot_frame`), `attn_score_frame` (a score q_t·k_s/√hs depends on "
+              "q_t and key s only: it follows from `attn_dot_frame` and the lemma "
+              "`attn_row_in`, but the provers do not match the key's shifted pointer with the "
+              "flat rows of `attn_same_inputs`), `attn_sum_exp_frame` (Σ exp(score − m), from "
+              "`attn_sum_terms`' axioms) and `attn_out_frame` (Σ weight·v, from "
+              "`attn_out_terms`' axioms). The frames of the max and of the weights are "
+              "lemmas WP proves (`attn_max_frame`, `attn_weight_frame`).")
     md.append("- WP's memory-model hypotheses (errno separated from the kernels' arrays).")
     md.append("")
     with open(out_path, "w", encoding="utf-8") as f:
