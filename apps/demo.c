@@ -16,7 +16,9 @@
 #include "model/attribute.h"
 #include "model/eval.h"
 #include "apps/publish.h"
+#include "model/domain_watch.h"
 #include "train/lossplot.h"
+#include "train/metrics.h"
 
 /* Measured on the 2-core machine: see README, "The demo". */
 demo_options demo_defaults(void)
@@ -181,6 +183,21 @@ static int write_report(const demo_options *o, json_t *report, lnf_buf *md, lnf_
         num(a_free, "residual"),
         json_is_true(json_object_get(a_ctl, "exact")) ? "exact" : "approximate",
         json_real_value(json_object_get(report, "seconds")));
+    rc |= buf_printf(md, "\nEvery kernel call's inputs against the domain the kernels are "
+                         "proven for (kernels/domain.h, verify/PROOFS.md), over all three "
+                         "stages: per kernel, the input nearest its bound.\n\n"
+                         "| kernel | input | largest \\|x\\| | proven bound | bound / largest |\n"
+                         "|---|---|---|---|---|\n");
+    const char *kernel;
+    json_t *e;
+    json_object_foreach(json_object_get(json_object_get(report, "domain_margins"), "all"), kernel,
+                        e) {
+        double max = num(e, "max"), bound = num(e, "bound");
+        rc |= buf_printf(md, "| %s | %s | %.4g | %.4g | %.3g |\n", kernel,
+                         json_string_value(json_object_get(e, "input")), max, bound,
+                         bound / max);
+    }
+    rc |= buf_printf(md, "\n");
     size_t i;
     json_t *name;
     json_array_foreach(json_object_get(report, "stages_resumed"), i, name) {
@@ -315,6 +332,28 @@ static int finetune_both(const demo_options *o, const demo_dirs *d, train_option
     return train_stage(o, t, "fine-tune removing every LayerNorm", resumed, &res, err);
 }
 
+/* Per stage, and over all three, each kernel's input nearest its proven
+ * bound, from the stages' metrics.jsonl (a resumed stage's too). */
+static int domain_margins(const demo_dirs *d, json_t *report, lnf_error *err)
+{
+    const lnf_path *dirs[3] = {&d->pre, &d->control, &d->removal};
+    const char *names[3] = {"pretrain", "finetune_with_ln", "finetune_ln_free"};
+    json_t *margins = json_object(), *all = json_object();
+    json_object_set_new(report, "domain_margins", margins);
+    json_object_set_new(margins, "all", all);
+    for (int i = 0; i < 3; i++) {
+        lnf_path log;
+        json_t *stage_margins;
+        if (path_join(&log, dirs[i]->s, "metrics.jsonl", err) != 0 ||
+            (stage_margins = metrics_domain_margins(log.s, err)) == NULL) {
+            return -1;
+        }
+        dw_margins_fold(all, stage_margins);
+        json_object_set_new(margins, names[i], stage_margins);
+    }
+    return 0;
+}
+
 /* Scores the three models on the validation split (the LN-free one against
  * the control), attributes one logit of each fine-tune, exports the LN-free
  * model and scores both exports; adds it all to the report. */
@@ -353,7 +392,8 @@ static int evaluate_and_export(const demo_options *o, const demo_dirs *d, json_t
         }
         json_object_set_new(report, keys[i], json_real(er.mean));
     }
-    return write_plot(d->control.s, d->removal.s, o, err);
+    return domain_margins(d, report, err) != 0 ? -1
+                                                : write_plot(d->control.s, d->removal.s, o, err);
 }
 
 int demo_run(const demo_options *o, lnf_buf *md, lnf_error *err)

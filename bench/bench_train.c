@@ -2,8 +2,10 @@
  * the C trainer and prints one JSON line: median seconds per step, tokens/s,
  * achieved GFLOP/s and peak RSS. bench/run puts it beside PyTorch's numbers.
  *
- * usage: bench_train CONFIG B T [STEPS] [WARMUP]   (CONFIG: a preset name, or
- *        "L,NH,C,V" for a custom GPT-2 shape with n_positions = T) */
+ * usage: bench_train CONFIG B T [STEPS] [WARMUP] [watch]   (CONFIG: a preset
+ *        name, or "L,NH,C,V" for a custom GPT-2 shape with n_positions = T;
+ *        watch: with the trainer's domain watch attached, model/domain_watch.h,
+ *        to measure its cost) */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <time.h>
 #include "base/blas_env.h"
 #include "base/clock.h"
+#include "model/domain_watch.h"
 #include "model/gpt2.h"
 #include "model/optim.h"
 #include "base/rng.h"
@@ -34,6 +37,7 @@ int main(int argc, char **argv)
     lnf_error err;
     int B = atoi(argv[2]), T = atoi(argv[3]);
     int steps = argc > 4 ? atoi(argv[4]) : 5, warmup = argc > 5 ? atoi(argv[5]) : 1;
+    int watched = argc > 6 && strcmp(argv[6], "watch") == 0;
     int L, NH, C, V;
     if (sscanf(argv[1], "%d,%d,%d,%d", &L, &NH, &C, &V) == 4) {
         cfg = (gpt2_config){.n_layer = L, .n_head = NH, .n_embd = C, .n_positions = T,
@@ -48,6 +52,9 @@ int main(int argc, char **argv)
         return 1;
     }
     gpt2_init_random(&m, 1337);
+    domain_watch watch;
+    dw_reset(&watch);
+    m.watch = watched ? &watch : NULL;
     int *x = malloc((size_t)B * T * sizeof(int)), *y = malloc((size_t)B * T * sizeof(int));
     rng_t rng;
     rng_seed(&rng, 42);
@@ -66,7 +73,11 @@ int main(int argc, char **argv)
         }
         gpt2_zero_grad(&m);
         gpt2_backward(&m, 1.0f / (float)(B * T));
-        optim_step(&m, &optim, optim.adam.lr, optim_grad_norm(&m), &err);
+        if (optim_step(&m, &optim, optim.adam.lr, optim_grad_norm(&m), &err) != 0 ||
+            dw_check(&watch, &err) != 0) {
+            fprintf(stderr, "bench_train: %s\n", err.msg);
+            return 1;
+        }
         if (s >= warmup) {
             times[s - warmup] = lnf_now() - t0;
         }
@@ -83,9 +94,9 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     const char *core = blas_core_in_use();
     printf("{\"impl\": \"lnfree\", \"openblas_coretype\": \"%s\", \"seconds_per_step\": %.6f, \"tokens_per_s\": %.3f, "
-           "\"gflops\": %.3f, \"peak_rss_mib\": %.1f, \"loss\": %.5f, \"params\": %zu}\n",
+           "\"gflops\": %.3f, \"peak_rss_mib\": %.1f, \"loss\": %.5f, \"params\": %zu, \"watch\": %s}\n",
            core ? core : "", median, (double)B * T / median, flops / median * 1e-9, ru.ru_maxrss / 1024.0,
-           (double)loss, m.n_params);
+           (double)loss, m.n_params, watched ? "true" : "false");
     free(times);
     free(x);
     free(y);

@@ -12,6 +12,7 @@
 #define LNFREE_KERNELS_LAYERNORM_H
 
 #include <stdint.h>
+#include "kernels/domain.h"
 #include "kernels/dot_spec.h"
 #include "kernels/spec.h"
 
@@ -27,10 +28,11 @@ enum { LN_SCALE_AVG = 0, LN_SCALE_BOS = 1, LN_SCALE_EOT = 2, LN_SCALE_CLASSES = 
 #define LN_FIXED_MAX_ABS_PARAM 1e3f
 #define LN_FIXED_MAX_C 4096
 /* Backward only (EVA): |dy| ≤ LN_FIXED_MAX_ABS_DY, and the accumulators dinp,
- * dweight, dbias within ±LN_FIXED_MAX_ABS_ACC on entry. Not checked at run
- * time (gradients are finite whenever the forward values are). */
-#define LN_FIXED_MAX_ABS_DY 1e4f
-#define LN_FIXED_MAX_ABS_ACC 1e30f
+ * dweight, dbias within ±LN_FIXED_MAX_ABS_ACC on entry: every backward
+ * kernel's bounds (kernels/domain.h), checked at run time by the trainer
+ * (model/domain_watch.h). */
+#define LN_FIXED_MAX_ABS_DY DOMAIN_MAX_ABS_GRAD
+#define LN_FIXED_MAX_ABS_ACC DOMAIN_MAX_ABS_ACC
 
 enum {
     LN_DOMAIN_OK = 0,

@@ -9,6 +9,7 @@
 #include "kernels/matmul.h"
 #include "kernels/parallel.h"
 #include "base/rng.h"
+#include "model/domain_watch.h"
 
 /* ---------------------------------------------------------------- layout */
 
@@ -275,6 +276,38 @@ static int ensure_acts(gpt2 *m, int B, int T, lnf_error *err)
     return 0;
 }
 
+/* ------------------------------------------------- watched kernel calls */
+
+/* The kernel calls whose inputs the domain watch records (domain_watch.h);
+ * with no watch attached they are the plain calls. A backward reads the same
+ * inp and weight as its forward, recorded there. layer: -1 outside the blocks. */
+static void watch(const gpt2 *m, dw_input in, int layer, const float *x, size_t n)
+{
+    if (m->watch != NULL && x != NULL) {
+        dw_observe(m->watch, in, layer, x, n);
+    }
+}
+
+/* out [N,OC] = inp [N,C] · w [OC,C]ᵀ + b [OC] */
+static void matmul_fwd(const gpt2 *m, int layer, float *out, const float *inp, const float *w,
+                       const float *b, int N, int C, int OC)
+{
+    watch(m, DW_MATMUL_INP, layer, inp, (size_t)N * C);
+    watch(m, DW_MATMUL_WEIGHT, layer, w, (size_t)OC * C);
+    watch(m, DW_MATMUL_BIAS, layer, b, (size_t)OC);
+    par_matmul_forward(out, inp, w, b, N, C, OC);
+}
+
+static void matmul_bwd(const gpt2 *m, int layer, float *dinp, float *dw, float *db,
+                       const float *dout, const float *inp, const float *w, int N, int C, int OC)
+{
+    watch(m, DW_MATMUL_DOUT, layer, dout, (size_t)N * OC);
+    watch(m, DW_MATMUL_ACC, layer, dinp, (size_t)N * C);
+    watch(m, DW_MATMUL_ACC, layer, dw, (size_t)OC * C);
+    watch(m, DW_MATMUL_ACC, layer, db, (size_t)OC);
+    par_matmul_backward(dinp, dw, db, dout, inp, w, N, C, OC);
+}
+
 /* ---------------------------------------------------------------- forward */
 
 static const uint8_t *classes_of(const gpt2 *m, site_kind kind)
@@ -292,6 +325,10 @@ static int site_forward(gpt2 *m, int site, const float *x, const float *w, const
         memcpy(out, x, (size_t)N * C * sizeof(float));
         return 0;
     }
+    int layer = ln_site_layer(&m->ln, site);
+    watch(m, DW_LN_INP, layer, x, (size_t)N * C);
+    watch(m, DW_LN_WEIGHT, layer, w, (size_t)C);
+    watch(m, DW_LN_BIAS, layer, b, (size_t)C);
     if (!s->frozen) {
         par_layernorm_forward(out, mean, rstd, x, w, b, m->cfg.layer_norm_epsilon, N, C);
         return 0;
@@ -412,6 +449,8 @@ int gpt2_forward(gpt2 *m, const int *inputs, const int *targets, int B, int T, l
         ln_state_scale_classes(&m->ln, (site_kind)k, inputs, B, T, c->eos_token_id,
                                m->scale_class + (size_t)k * N);
     }
+    watch(m, DW_EMBED_WTE, -1, m->p.wte, (size_t)V * C);
+    watch(m, DW_EMBED_WPE, -1, m->p.wpe, (size_t)T * C);
     embedding_forward(m->encoded, inputs, m->p.wte, m->p.wpe, B, T, C, V, c->n_positions);
     const float *x = m->encoded;
     for (int l = 0; l < L; l++) {
@@ -429,19 +468,27 @@ int gpt2_forward(gpt2 *m, const int *inputs, const int *targets, int B, int T, l
             }
             v_in = a->ln1v;
         }
-        par_matmul_forward(a->q, a->ln1qk, w->qw, w->qb, N, C, C);
-        par_matmul_forward(a->k, a->ln1qk, w->kw, w->kb, N, C, C);
-        par_matmul_forward(a->v, v_in, w->vw, w->vb, N, C, C);
+        matmul_fwd(m, l, a->q, a->ln1qk, w->qw, w->qb, N, C, C);
+        matmul_fwd(m, l, a->k, a->ln1qk, w->kw, w->kb, N, C, C);
+        matmul_fwd(m, l, a->v, v_in, w->vw, w->vb, N, C, C);
+        watch(m, DW_ATT_Q, l, a->q, (size_t)N * C);
+        watch(m, DW_ATT_K, l, a->k, (size_t)N * C);
+        watch(m, DW_ATT_V, l, a->v, (size_t)N * C);
         par_attention_forward(a->atty, a->att, a->q, a->k, a->v, B, T, C, NH);
-        par_matmul_forward(m->proj, a->atty, w->attprojw, w->attprojb, N, C, C);
+        matmul_fwd(m, l, m->proj, a->atty, w->attprojw, w->attprojb, N, C, C);
+        watch(m, DW_RESIDUAL_OPERANDS, l, x, (size_t)N * C);
+        watch(m, DW_RESIDUAL_OPERANDS, l, m->proj, (size_t)N * C);
         par_residual_forward(a->res2, x, m->proj, N * C);
         if (site_forward(m, ln_site_index(&m->ln, l, SITE_LN2), a->res2, w->ln2w, w->ln2b,
                          a->ln2, a->ln2_mean, a->ln2_rstd, err) != 0) {
             return -1;
         }
-        par_matmul_forward(a->fch, a->ln2, w->fcw, w->fcb, N, C, 4 * C);
+        matmul_fwd(m, l, a->fch, a->ln2, w->fcw, w->fcb, N, C, 4 * C);
+        watch(m, DW_GELU_INP, l, a->fch, (size_t)N * 4 * C);
         par_gelu_forward(a->fch_gelu, a->fch, N * 4 * C);
-        par_matmul_forward(m->proj, a->fch_gelu, w->fcprojw, w->fcprojb, N, 4 * C, C);
+        matmul_fwd(m, l, m->proj, a->fch_gelu, w->fcprojw, w->fcprojb, N, 4 * C, C);
+        watch(m, DW_RESIDUAL_OPERANDS, l, a->res2, (size_t)N * C);
+        watch(m, DW_RESIDUAL_OPERANDS, l, m->proj, (size_t)N * C);
         par_residual_forward(a->res3, a->res2, m->proj, N * C);
         x = a->res3;
     }
@@ -449,12 +496,13 @@ int gpt2_forward(gpt2 *m, const int *inputs, const int *targets, int B, int T, l
                      m->lnf_mean, m->lnf_rstd, err) != 0) {
         return -1;
     }
-    par_matmul_forward(m->logits, m->lnf, unembedding(&m->p, c), m->p.lm_head_b, N, C, V);
+    matmul_fwd(m, -1, m->logits, m->lnf, unembedding(&m->p, c), m->p.lm_head_b, N, C, V);
     if (targets == NULL) {
         m->mean_loss = NAN;
         return 0;
     }
     memcpy(m->targets, targets, (size_t)N * sizeof(int));
+    watch(m, DW_CE_LOGITS, -1, m->logits, (size_t)N * V);
     par_crossentropy_forward(m->losses, m->lse, m->logits, targets, N, V);
     double sum = 0.0;
     for (int i = 0; i < N; i++) {
@@ -504,7 +552,14 @@ static void site_backward(gpt2 *m, int site, float *dx, float *dw, float *db, co
     const ln_site *s = &m->ln.sites[site];
     if (m->cfg.folded) {
         add_in_place(dx, dout, N * C);
-    } else if (s->frozen) {
+        return;
+    }
+    int layer = ln_site_layer(&m->ln, site);
+    watch(m, DW_LN_DOUT, layer, dout, (size_t)N * C);
+    watch(m, DW_LN_ACC, layer, dx, (size_t)N * C);
+    watch(m, DW_LN_ACC, layer, dw, (size_t)C);
+    watch(m, DW_LN_ACC, layer, db, (size_t)C);
+    if (s->frozen) {
         par_layernorm_fixed_backward(dx, dw, db, dout, x, w, mean, s->sigma,
                                      classes_of(m, ln_site_kind_of(&m->ln, site)), N, C,
                                      m->ln_partial);
@@ -522,9 +577,12 @@ void gpt2_backward(gpt2 *m, float loss_scale)
     int N = B * T;
     size_t NC = (size_t)N * C;
 
+    if (m->watch != NULL) {
+        dw_observe_value(m->watch, DW_CE_DLOSS, -1, loss_scale);
+    }
     par_crossentropy_backward(m->dlogits, m->logits, m->lse, m->targets, loss_scale, N, V);
     zero(m->dc, NC);
-    par_matmul_backward(m->dc, unembedding(&m->g, c), m->g.lm_head_b, m->dlogits, m->lnf,
+    matmul_bwd(m, -1, m->dc, unembedding(&m->g, c), m->g.lm_head_b, m->dlogits, m->lnf,
                     unembedding(&m->p, c), N, C, V);
     /* dres: gradient of the loss w.r.t. the residual stream, walked backward */
     zero(m->dres, NC);
@@ -542,21 +600,27 @@ void gpt2_backward(gpt2 *m, float loss_scale)
 
         /* MLP: res3 = res2 + c_proj(gelu(c_fc(ln2(res2)))); dres holds d res3 */
         zero(m->dfch_gelu, 4 * NC);
-        par_matmul_backward(m->dfch_gelu, g->fcprojw, g->fcprojb, m->dres, a->fch_gelu, w->fcprojw,
+        matmul_bwd(m, l, m->dfch_gelu, g->fcprojw, g->fcprojb, m->dres, a->fch_gelu, w->fcprojw,
                         N, 4 * C, C);
         zero(m->dfch, 4 * NC);
+        watch(m, DW_GELU_DOUT, l, m->dfch_gelu, 4 * NC);
+        watch(m, DW_GELU_ACC, l, m->dfch, 4 * NC);
         par_gelu_backward(m->dfch, a->fch, m->dfch_gelu, N * 4 * C);
         zero(m->dc, NC);
-        par_matmul_backward(m->dc, g->fcw, g->fcb, m->dfch, a->ln2, w->fcw, N, C, 4 * C);
+        matmul_bwd(m, l, m->dc, g->fcw, g->fcb, m->dfch, a->ln2, w->fcw, N, C, 4 * C);
         site_backward(m, ln_site_index(&m->ln, l, SITE_LN2), m->dres, g->ln2w, g->ln2b, m->dc,
                       a->res2, w->ln2w, a->ln2_mean, a->ln2_rstd);
 
         /* attention: res2 = x + c_proj(attn(q, k, v)); dres now holds d res2 */
         zero(m->dc, NC);
-        par_matmul_backward(m->dc, g->attprojw, g->attprojb, m->dres, a->atty, w->attprojw, N, C, C);
+        matmul_bwd(m, l, m->dc, g->attprojw, g->attprojb, m->dres, a->atty, w->attprojw, N, C, C);
         zero(m->dq, NC);
         zero(m->dk, NC);
         zero(m->dv, NC);
+        watch(m, DW_ATT_DOUT, l, m->dc, NC);
+        watch(m, DW_ATT_ACC, l, m->dq, NC);
+        watch(m, DW_ATT_ACC, l, m->dk, NC);
+        watch(m, DW_ATT_ACC, l, m->dv, NC);
         par_attention_backward(m->dq, m->dk, m->dv, m->datt_row, m->dc, a->att, a->q, a->k,
                                a->v, B, T, C, NH);
         int shared = ln1_shared(m, l);
@@ -566,9 +630,9 @@ void gpt2_backward(gpt2 *m, float loss_scale)
         if (!shared) {
             zero(dln1v, NC);
         }
-        par_matmul_backward(dln1qk, g->qw, g->qb, m->dq, a->ln1qk, w->qw, N, C, C);
-        par_matmul_backward(dln1qk, g->kw, g->kb, m->dk, a->ln1qk, w->kw, N, C, C);
-        par_matmul_backward(dln1v, g->vw, g->vb, m->dv, shared ? a->ln1qk : a->ln1v, w->vw, N, C, C);
+        matmul_bwd(m, l, dln1qk, g->qw, g->qb, m->dq, a->ln1qk, w->qw, N, C, C);
+        matmul_bwd(m, l, dln1qk, g->kw, g->kb, m->dk, a->ln1qk, w->kw, N, C, C);
+        matmul_bwd(m, l, dln1v, g->vw, g->vb, m->dv, shared ? a->ln1qk : a->ln1v, w->vw, N, C, C);
         site_backward(m, ln_site_index(&m->ln, l, SITE_LN1QK), m->dres, g->ln1w, g->ln1b, dln1qk,
                       x, w->ln1w, a->ln1qk_mean, a->ln1qk_rstd);
         if (!shared) {
@@ -576,5 +640,8 @@ void gpt2_backward(gpt2 *m, float loss_scale)
                           dln1v, x, w->ln1w, a->ln1v_mean, a->ln1v_rstd);
         }
     }
+    watch(m, DW_EMBED_DOUT, -1, m->dres, NC);
+    watch(m, DW_EMBED_ACC, -1, m->g.wte, (size_t)V * C);
+    watch(m, DW_EMBED_ACC, -1, m->g.wpe, (size_t)T * C);
     embedding_backward(m->g.wte, m->g.wpe, m->dres, m->inputs, B, T, C, V, c->n_positions);
 }

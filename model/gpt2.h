@@ -94,6 +94,9 @@ typedef struct {
      * detached; applied while lnf is real. 0 = off. */
     float aux_weight;
     float aux_loss;                     /* of the last forward */
+    /* while non-NULL, forward, backward and the optimizer step record every
+     * kernel input's largest |x| against the proven domain (domain_watch.h) */
+    struct domain_watch *watch;
 } gpt2;
 
 /* Allocates parameters for cfg (contents zero); ln state all real. A folded

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "kernels/parallel.h"
+#include "model/domain_watch.h"
 
 optim_settings optim_defaults(void)
 {
@@ -35,6 +36,11 @@ int optim_check(const optim_settings *s, lnf_error *err)
 
 double optim_grad_norm(const gpt2 *m)
 {
+    if (m->watch != NULL) {
+        /* the clip then scales this rank's shard of these same values */
+        float largest = dw_observe(m->watch, DW_ADAM_NORM_GRAD, -1, m->grads, m->n_params);
+        dw_observe_value(m->watch, DW_ADAM_CLIP_GRAD, -1, largest);
+    }
     return sqrt(par_sum_of_squares(m->grads, (int)m->n_params));
 }
 
@@ -51,12 +57,33 @@ int optim_step(gpt2 *m, const optim_settings *s, float lr, double norm, lnf_erro
         m->adam_step++; /* an empty shard (more ranks than parameters) */
         return 0;
     }
-    par_scale_in_place(m->grads + lo, (int)m->adam_n, adamw_clip_coefficient(norm, s->clip));
+    float clip_scale = adamw_clip_coefficient(norm, s->clip);
+    float clipped_max = -1.0f; /* max |grad| after the clip, when the watch knows it before */
+    if (m->watch != NULL) {
+        float before = m->watch->seen[DW_ADAM_CLIP_GRAD];
+        if (before < 0) { /* no optim_grad_norm on this watch */
+            before = dw_observe(m->watch, DW_ADAM_CLIP_GRAD, -1, m->grads + lo, m->adam_n);
+        }
+        /* x·s rounds monotonically (s ≥ 0): the largest product is the product
+         * of the largest, so the clipped maximum needs no second pass */
+        clipped_max = before * clip_scale;
+    }
+    par_scale_in_place(m->grads + lo, (int)m->adam_n, clip_scale);
     if (m->adam_m == NULL) {
         m->adam_m = calloc(m->adam_n, sizeof(float));
         m->adam_v = calloc(m->adam_n, sizeof(float));
         if (m->adam_m == NULL || m->adam_v == NULL) {
             return lnf_fail(err, "out of memory for AdamW state (%zu parameters)", m->adam_n);
+        }
+    }
+    if (m->watch != NULL) {
+        /* every input of this step's updates, checked before any is made */
+        dw_observe(m->watch, DW_ADAM_PARAM, -1, m->params + lo, m->adam_n);
+        dw_observe_value(m->watch, DW_ADAM_GRAD, -1, clipped_max);
+        dw_observe(m->watch, DW_ADAM_M, -1, m->adam_m, m->adam_n);
+        dw_observe(m->watch, DW_ADAM_V, -1, m->adam_v, m->adam_n);
+        if (dw_check(m->watch, err) != 0) {
+            return -1;
         }
     }
     m->adam_step++;

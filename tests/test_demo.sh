@@ -21,6 +21,8 @@ for f in report.json report.md loss.svg ln-free-hf/config.json ln-free-hf/model.
   [ -s "$out/$f" ] || { echo "test_demo: FAIL: $f missing" >&2; exit 1; }
 done
 grep -q "LN-free − control" "$out/stdout" || { echo "test_demo: FAIL: no table printed" >&2; exit 1; }
+grep -q "^| matmul_forward | [a-z]* | [0-9.e+-]* | [0-9.e+-]* | [0-9.e+-]* |$" "$out/report.md" ||
+  { echo "test_demo: FAIL: no domain margins in report.md" >&2; exit 1; }
 /usr/bin/python3 - "$out/report.json" <<'PY'
 import json, math, sys
 r = json.load(open(sys.argv[1]))
@@ -45,6 +47,19 @@ assert f["worst_tokens"][0]["norm"] == f["max_residual_norm"], f
 a = r["attribution"]
 assert a["ln_free"]["exact"] is True and a["control"]["exact"] is False, a
 assert abs(a["ln_free"]["residual"]) <= 1e-5 * max(1.0, abs(a["ln_free"]["logit"])), a
+# the run stayed inside the proven domain, and the report says how far inside
+dm = r["domain_margins"]
+assert set(dm) == {"all", "pretrain", "finetune_with_ln", "finetune_ln_free"}, dm.keys()
+for stage, m in dm.items():
+    assert {"matmul_forward", "attention_forward", "layernorm_forward", "adamw_update",
+            "crossentropy_backward"} <= set(m), (stage, m.keys())
+    for kernel, e in m.items():
+        assert 0 <= e["max"] <= e["bound"], (stage, kernel, e)
+for kernel, e in dm["all"].items():
+    assert max(dm[s][kernel]["max"] / dm[s][kernel]["bound"] for s in dm if kernel in dm[s]) \
+        == e["max"] / e["bound"], kernel
+# dloss is the mean's 1/(B·T·G), exactly
+assert dm["pretrain"]["crossentropy_backward"]["max"] == 1 / (2 * 32), dm["pretrain"]
 print("test_demo: ok", {k: round(r[k], 4) for k in ["ce_original", "ce_finetuned_with_ln", "ce_ln_free"]})
 PY
 

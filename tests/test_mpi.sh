@@ -3,6 +3,7 @@
 #   - train and remove-ln (fast schedule, aux loss) give the same checkpoint,
 #     optimizer state and σ byte for byte with N = 1 (no mpirun), 2 and 3,
 #     with several micro-batches per rank and with one (G = N);
+#     and every step's domain margins (metrics.jsonl "domain") are identical;
 #   - 2 steps at N = 2 resumed to 4 at N = 3 equal 4 steps at N = 1;
 #   - the same over the TCP transport on loopback (--mca btl self,tcp);
 #   - --grad-accum not a multiple of N is refused;
@@ -40,12 +41,24 @@ same_checkpoints() { # DIR_A DIR_B WHAT
   done
 }
 
+same_margins() { # DIR_A DIR_B WHAT: each step's per-kernel largest |x| (domain_watch.h)
+  python3 - "$1/metrics.jsonl" "$2/metrics.jsonl" "$3" <<'PY' || fail "$3: the margins differ"
+import json, sys
+a, b = ([json.loads(l)["domain"] for l in open(p)] for p in sys.argv[1:3])
+assert a and len(a) == len(b), (len(a), len(b))
+assert all("matmul_forward" in d and "adamw_update" in d for d in a), a[0]
+for step, (x, y) in enumerate(zip(a, b)):
+    assert x == y, (sys.argv[3], step, x, y)
+PY
+}
+
 # 1. train at N = 1, 2, 3
 "$lnfree" train --model "$model" --out "$tmp/t1" --steps 4 "${common[@]}" >/dev/null
 for n in 2 3; do
   "${mpirun[@]}" -np "$n" "$lnfree" train --model "$model" --out "$tmp/t$n" --steps 4 \
     "${common[@]}" >/dev/null
   same_checkpoints "$tmp/t1" "$tmp/t$n" "train N=$n"
+  same_margins "$tmp/t1" "$tmp/t$n" "train N=$n"
 done
 
 # 1b. one micro-batch per rank (G = N: no accumulator, the reduction converts
@@ -64,6 +77,7 @@ rl=(remove-ln --model "$model" --steps 40 --schedule fast --aux-weight 0.1 "${co
 for n in 2 3; do
   "${mpirun[@]}" -np "$n" "$lnfree" "${rl[@]}" --out "$tmp/r$n" >/dev/null
   same_checkpoints "$tmp/r1" "$tmp/r$n" "remove-ln N=$n"
+  same_margins "$tmp/r1" "$tmp/r$n" "remove-ln N=$n"
 done
 grep -q '"mode": "frozen"' "$tmp/r3/model/lnfree.json" || fail "remove-ln froze no site"
 

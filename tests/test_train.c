@@ -1,11 +1,13 @@
 /* test_train: the training loop on the golden tiny GPT-2 (V = 97) and random
  * token files: a run of 2N steps equals N steps plus a resumed N bit for bit
  * (with LN sites frozen on both sides of the break); 1 and 2 threads give
- * the same checkpoint at a size where OpenBLAS would thread; a diverging run stops
- * with an error and keeps its last good checkpoint; SIGKILL while checkpoints
+ * the same checkpoint at a size where OpenBLAS would thread; a run whose
+ * settings or kernel inputs leave the proven domain stops with an error naming
+ * them and keeps its last good checkpoint; SIGKILL while checkpoints
  * are being written never leaves an unreadable one. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
+#include <jansson.h>
 #include <math.h>
 #include <omp.h>
 #include <signal.h>
@@ -196,6 +198,23 @@ static void train_with_threads(const char *out, int threads)
     ck_assert_int_eq(res.steps_done, 3);
 }
 
+/* Reads DIR/metrics.jsonl line `step` (0-based). */
+static json_t *metrics_at(const char *dir, int step)
+{
+    FILE *fp = fopen(gu_fmt("%s/metrics.jsonl", dir), "r");
+    ck_assert_ptr_nonnull(fp);
+    char line[8192];
+    json_t *got = NULL;
+    for (int i = 0; i <= step && fgets(line, sizeof line, fp) != NULL; i++) {
+        if (i == step) {
+            got = json_loads(line, 0, NULL);
+        }
+    }
+    fclose(fp);
+    ck_assert_ptr_nonnull(got);
+    return got;
+}
+
 START_TEST(test_thread_count_changes_nothing)
 {
     char one[512], two[512];
@@ -207,6 +226,14 @@ START_TEST(test_thread_count_changes_nothing)
                      gu_fmt("%s/model/model.safetensors", two));
     assert_same_file(gu_fmt("%s/model/optimizer.safetensors", one),
                      gu_fmt("%s/model/optimizer.safetensors", two));
+    /* and so are the maxima the domain watch reports */
+    for (int step = 0; step < 3; step++) {
+        json_t *a = metrics_at(one, step), *b = metrics_at(two, step);
+        ck_assert_int_eq(json_object_size(json_object_get(a, "domain")), 16);
+        ck_assert(json_equal(json_object_get(a, "domain"), json_object_get(b, "domain")));
+        json_decref(a);
+        json_decref(b);
+    }
 }
 END_TEST
 
@@ -224,22 +251,64 @@ START_TEST(test_schedule_must_fit_the_budget)
 }
 END_TEST
 
-START_TEST(test_divergence_keeps_last_good_checkpoint)
+START_TEST(test_settings_outside_the_proven_domain_are_refused)
 {
     train_options o = tiny_run(tmp("diverge"));
-    o.ckpt_every = 1;
-    o.warmup = 0;
-    o.optim.adam.lr = o.min_lr = 1e30f; /* every AdamW step moves each weight by ~1e30 */
+    o.optim.adam.lr = o.min_lr = 1e30f; /* adamw.c is proven for lr ≤ 1e-2 */
     train_result res;
     lnf_error err = {{0}};
     ck_assert_int_eq(train_run(&o, &res, &err), -1);
-    ck_assert_msg(strstr(err.msg, "is not finite; stopping, the last good checkpoint") != NULL,
+    ck_assert_msg(strstr(err.msg, "the learning rate (1e+30) is outside [0, 0.01], the domain its "
+                                  "kernel is proven for") != NULL,
                   "%s", err.msg);
-    ck_assert_int_lt(res.steps_done, o.steps);
-    /* the checkpoint on disk loads (every tensor finite) */
+    ck_assert_int_eq(res.steps_done, 0);
+    free_run(&o);
+}
+END_TEST
+
+/* A model whose layer-1 attention c_proj bias sits at ±(1000 − 0.005), just
+ * inside matmul_forward's proven |bias| ≤ 1000: the first AdamW step (lr 1e-2,
+ * no decay: it moves every weight by lr·sign(grad)) takes some past 1000, and
+ * step 1's forward must stop, naming the kernel, the input and the bound,
+ * while step 1's checkpoint (written from in-domain inputs) stays. */
+START_TEST(test_leaving_the_domain_stops_the_run)
+{
+    lnf_error err = {{0}};
     gpt2 m;
+    ck_assert_msg(checkpoint_load(&m, "golden/model/real/model", &err) == 0, "%s", err.msg);
+    float *bias = m.p.layer[1].attprojb;
+    for (int c = 0; c < m.cfg.n_embd; c++) {
+        bias[c] = c % 2 ? 999.995f : -999.995f;
+    }
+    const char *edge = strdup(tmp("edge_model"));
+    ck_assert_msg(checkpoint_save(&m, edge, &err) == 0, "%s", err.msg);
+    gpt2_free(&m);
+
+    train_options o = tiny_run(tmp("edge"));
+    o.model_dir = edge;
+    o.ckpt_every = 1;
+    o.warmup = 0;
+    o.optim.adam.lr = o.min_lr = 1e-2f;
+    o.optim.adam.weight_decay = 0.0f;
+    train_result res;
+    ck_assert_int_eq(train_run(&o, &res, &err), -1);
+    ck_assert_msg(strstr(err.msg, "step 1: left the proven domain: matmul_forward's bias in layer "
+                                  "1 has the value ") != NULL &&
+                      strstr(err.msg, ", outside ±1000, the bound") != NULL &&
+                      strstr(err.msg, "the last good checkpoint in") != NULL,
+                  "%s", err.msg);
+    ck_assert_int_eq(res.steps_done, 1);
+    /* the kept checkpoint loads (every tensor finite), and its step's metrics
+     * line shows matmul_forward's bias as its input nearest the bound */
     ck_assert_msg(checkpoint_load(&m, gu_fmt("%s/model", o.out_dir), &err) == 0, "%s", err.msg);
     gpt2_free(&m);
+    json_t *line = metrics_at(o.out_dir, 0);
+    json_t *mm = json_object_get(json_object_get(line, "domain"), "matmul_forward");
+    ck_assert_str_eq(json_string_value(json_object_get(mm, "input")), "bias");
+    ck_assert_float_eq((float)json_number_value(json_object_get(mm, "max")), 999.995f);
+    ck_assert_double_eq(json_number_value(json_object_get(mm, "bound")), 1000.0);
+    json_decref(line);
+    free((char *)edge);
     free_run(&o);
 }
 END_TEST
@@ -318,7 +387,8 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_resume_is_bit_exact);
     tcase_add_test(tc, test_schedule_must_fit_the_budget);
-    tcase_add_test(tc, test_divergence_keeps_last_good_checkpoint);
+    tcase_add_test(tc, test_settings_outside_the_proven_domain_are_refused);
+    tcase_add_test(tc, test_leaving_the_domain_stops_the_run);
     tcase_add_test(tc, test_sigkill_never_damages_a_checkpoint);
     suite_add_tcase(s, tc);
     /* its own case, so that CTest can run it again under other OpenBLAS kernels */

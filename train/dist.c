@@ -96,6 +96,18 @@ int dist_max_int(const dist_ctx *d, int *buf, size_t n, lnf_error *err)
     return 0;
 }
 
+int dist_max_floats(const dist_ctx *d, float *buf, size_t n, lnf_error *err)
+{
+    for (size_t i = 0; d->mpi && d->size > 1 && i < n; i += DIST_PIECE) {
+        int count = (int)(n - i < DIST_PIECE ? n - i : DIST_PIECE);
+        int code = MPI_Allreduce(MPI_IN_PLACE, buf + i, count, MPI_FLOAT, MPI_MAX, MPI_COMM_WORLD);
+        if (code != MPI_SUCCESS) {
+            return mpi_fail(err, "maximum", code);
+        }
+    }
+    return 0;
+}
+
 int dist_sum_slots(const dist_ctx *d, double *buf, size_t n, lnf_error *err)
 {
     for (size_t i = 0; d->mpi && d->size > 1 && i < n; i += DIST_PIECE) {
@@ -201,6 +213,12 @@ int dist_sum_i64(const dist_ctx *d, int64_t *buf, size_t n, lnf_error *err)
 }
 
 int dist_max_int(const dist_ctx *d, int *buf, size_t n, lnf_error *err)
+{
+    (void)d, (void)buf, (void)n, (void)err;
+    return 0;
+}
+
+int dist_max_floats(const dist_ctx *d, float *buf, size_t n, lnf_error *err)
 {
     (void)d, (void)buf, (void)n, (void)err;
     return 0;

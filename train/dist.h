@@ -35,6 +35,7 @@ const char *dist_backend(void);
 /* In place over all ranks: sums (exact: integers), maxima. */
 int dist_sum_i64(const dist_ctx *d, int64_t *buf, size_t n, lnf_error *err);
 int dist_max_int(const dist_ctx *d, int *buf, size_t n, lnf_error *err);
+int dist_max_floats(const dist_ctx *d, float *buf, size_t n, lnf_error *err);
 /* Sums doubles in place. Exact only where at most one rank contributes a
  * nonzero value per element (x + 0 = x in any order): the slot arrays of
  * per-micro-batch statistics. */

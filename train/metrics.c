@@ -5,6 +5,7 @@
 #include <string.h>
 #include "base/buf.h"
 #include "base/fs.h"
+#include "model/domain_watch.h"
 
 /* Rewrites the log keeping the lines of steps before `step`. */
 static int keep_steps_before(const char *path, int step, lnf_error *err)
@@ -63,4 +64,37 @@ void metrics_close(metrics_log *l)
         fclose(l->fp);
         l->fp = NULL;
     }
+}
+
+json_t *metrics_domain_margins(const char *path, lnf_error *err)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL) {
+        lnf_fail(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    json_t *all = json_object();
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0, rc = 0;
+    while (rc == 0 && getline(&line, &cap, fp) > 0) {
+        lineno++;
+        json_error_t je;
+        json_t *rec = json_loads(line, 0, &je);
+        json_t *d = json_object_get(rec, "domain");
+        if (!json_is_object(d)) {
+            rc = lnf_fail(err, "%s: line %d: %s", path, lineno,
+                          rec == NULL ? je.text : "no \"domain\" object");
+        } else {
+            dw_margins_fold(all, d);
+        }
+        json_decref(rec);
+    }
+    free(line);
+    fclose(fp);
+    if (rc != 0) {
+        json_decref(all);
+        return NULL;
+    }
+    return all;
 }

@@ -23,4 +23,9 @@ int metrics_append(metrics_log *l, const json_t *rec, lnf_error *err);
 
 void metrics_close(metrics_log *l);
 
+/* Over every line of the log at path: per kernel, the input that came
+ * nearest its proven bound ("domain", dw_margins_fold), or NULL after
+ * lnf_fail naming the file. */
+json_t *metrics_domain_margins(const char *path, lnf_error *err);
+
 #endif

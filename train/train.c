@@ -20,6 +20,7 @@
 #include "train/provenance.h"
 #include "train/settings.h"
 #include "train/train_state.h"
+#include "model/domain_watch.h"
 
 train_options train_defaults(void)
 {
@@ -48,6 +49,7 @@ typedef struct {
     double *slots;     /* [grad_accum][SLOT_SIZE]: each micro-batch's loss, aux loss, σ stats */
     size_t slot_size;
     json_t *prov;      /* rank 0: provenance.json of the checkpoints, but steps and outputs */
+    domain_watch watch; /* this step's kernel inputs against the proven domain */
 } run;
 
 /* What one step computed, for the record. */
@@ -412,12 +414,25 @@ static int draw_batch(run *r, long long k, lnf_error *err)
     return stream_rows(&r->train, r->starts, o->B, o->T, r->x, r->y, err);
 }
 
+/* Fails, at step `step`, when a kernel call has left the proven domain. */
+static int check_domain(const run *r, lnf_error *err)
+{
+    if (dw_check(&r->watch, err) == 0) {
+        return 0;
+    }
+    lnf_error why = *err;
+    return lnf_fail(err, "step %d: %s; stopping, the last good checkpoint in %s/model is kept",
+                    r->state.step, why.msg, r->o->out_dir);
+}
+
 /* σ calibration: forwards over the stream's first batches, before any update
  * (every rank does all of them, and so holds the same σ). */
 static int calibrate(run *r, lnf_error *err)
 {
     for (int b = 0; b < r->o->calib_batches; b++) {
-        if (draw_batch(r, b, err) != 0 || gpt2_forward(&r->m, r->x, NULL, r->o->B, r->o->T, err) != 0) {
+        if (draw_batch(r, b, err) != 0 ||
+            gpt2_forward(&r->m, r->x, NULL, r->o->B, r->o->T, err) != 0 ||
+            check_domain(r, err) != 0) {
             return -1;
         }
         sigma_tracker_update(&r->sigma, &r->m);
@@ -461,6 +476,9 @@ static int forward_backward(run *r, int micro, lnf_error *err)
         sigma_measure(&r->sigma, &r->m, slot + SLOT_SIGMA);
     }
     gpt2_backward(&r->m, 1.0f / ((float)o->B * o->T * o->grad_accum));
+    if (check_domain(r, err) != 0) {
+        return -1;
+    }
     slot[SLOT_LOSS] = r->m.mean_loss;
     slot[SLOT_AUX] = r->m.aux_loss;
     return 0;
@@ -537,7 +555,8 @@ static int optimizer_step(run *r, step_record *rec, lnf_error *err)
     }
     double t0 = lnf_now();
     if (optim_step(&r->m, &r->o->optim, rec->lr, rec->norm, err) != 0) {
-        return -1;
+        /* the step's inputs left the domain (domain_watch), or out of memory */
+        return r->watch.bad >= 0 ? check_domain(r, err) : -1;
     }
     double t1 = lnf_now();
     rec->t_update = t1 - t0;
@@ -555,12 +574,12 @@ static int optimizer_step(run *r, step_record *rec, lnf_error *err)
 static int validate(run *r, float *loss, lnf_error *err)
 {
     eval_result er;
-    if (eval_tokens(&r->m, NULL, &r->val, r->o->T, r->o->B,
-                    (long long)r->o->val_batches * r->o->B * r->o->T, &er, err) != 0) {
-        return -1;
-    }
+    r->m.watch = NULL; /* rank 0 only: the margins are the training step's */
+    int rc = eval_tokens(&r->m, NULL, &r->val, r->o->T, r->o->B,
+                         (long long)r->o->val_batches * r->o->B * r->o->T, &er, err);
+    r->m.watch = &r->watch;
     *loss = (float)er.mean;
-    return 0;
+    return rc;
 }
 
 static json_t *metrics_line(const run *r, const step_record *rec, float val, double tok_s)
@@ -589,6 +608,8 @@ static json_t *metrics_line(const run *r, const step_record *rec, float val, dou
         json_object_set_new(line, "reduction_redone", json_integer(rec->redone));
     }
     json_object_set_new(line, "ranks", json_integer(r->d.size));
+    /* per kernel, the input nearest its proven bound over all ranks */
+    json_object_set_new(line, "domain", dw_margins_json(&r->watch));
     return line;
 }
 
@@ -600,6 +621,9 @@ static int record(run *r, const step_record *rec, double t0, train_result *res, 
     int step = ++r->state.step;
     float val = NAN;
     int last = step == o->steps || step == o->stop_at;
+    if (dist_max_floats(&r->d, r->watch.seen, DW_INPUTS, err) != 0) {
+        return -1;
+    }
     if (is_root(r) && (last || step % o->val_every == 0) && validate(r, &val, err) != 0) {
         return -1;
     }
@@ -631,6 +655,7 @@ static int train_step(run *r, const lr_schedule *lrs, train_result *res, lnf_err
 {
     double t0 = lnf_now();
     step_record rec = {.lr = lr_at(lrs, r->state.step), .events = json_array()};
+    dw_reset(&r->watch);
     int rc = apply_events(r, &rec, err);
     if (rc == 0) {
         rc = compute_gradients(r, &rec, err);
@@ -745,6 +770,8 @@ int train_run(const train_options *o, train_result *res, lnf_error *err)
     }
     if (rc == 0) {
         r.m.aux_weight = o->aux_weight;
+        dw_reset(&r.watch);
+        r.m.watch = &r.watch;
         r.sigma.momentum = momentum;
         r.sigma.pooled = o->sigma_pooled;
         if (o->sigma_pooled && !o->resume) {
@@ -753,6 +780,11 @@ int train_run(const train_options *o, train_result *res, lnf_error *err)
             ln_state_end_special(&r.m.ln, LN_SPECIAL_EOT);
         }
         rc = open_data(&r, err);
+    }
+    if (rc == 0) {
+        /* a resume's settings too: --lr may change */
+        rc = dw_check_settings(&o->optim.adam, o->optim.clip, o->steps,
+                               r.m.cfg.layer_norm_epsilon, err);
     }
     if (rc == 0) {
         rc = load_schedule(&r, err);

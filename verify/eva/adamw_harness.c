@@ -6,6 +6,7 @@
  */
 /* eva-auto-loop-unroll: 1100 */
 #include "__fc_builtin.h"
+#include "kernels/domain.h"
 #include "kernels/adamw.h"
 
 #define NMAX 1024
@@ -16,18 +17,18 @@ int main(void)
     int n = Frama_C_interval(1, NMAX);
     /*@ loop unroll 0; */
     for (int i = 0; i < NMAX; i++) {
-        param[i] = Frama_C_float_interval(-1e4f, 1e4f);
-        grad[i] = Frama_C_float_interval(-1e4f, 1e4f);
-        m[i] = Frama_C_float_interval(-1e4f, 1e4f);
-        v[i] = Frama_C_float_interval(0.0f, 1e8f);
-        x[i] = Frama_C_float_interval(-1e30f, 1e30f);
+        param[i] = Frama_C_float_interval(-DOMAIN_ADAM_MAX_ABS, DOMAIN_ADAM_MAX_ABS);
+        grad[i] = Frama_C_float_interval(-DOMAIN_ADAM_MAX_ABS, DOMAIN_ADAM_MAX_ABS);
+        m[i] = Frama_C_float_interval(-DOMAIN_ADAM_MAX_ABS, DOMAIN_ADAM_MAX_ABS);
+        v[i] = Frama_C_float_interval(0.0f, DOMAIN_ADAM_MAX_V);
+        x[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
     }
-    float lr = Frama_C_float_interval(0.0f, 1e-2f);
-    float beta1 = Frama_C_float_interval(0.0f, 0.999f);
-    float beta2 = Frama_C_float_interval(0.0f, 0.999f);
-    float eps = Frama_C_float_interval(1e-8f, 1e-6f);
-    float wd = Frama_C_float_interval(0.0f, 0.1f);
-    int step = Frama_C_interval(1, 10000000);
+    float lr = Frama_C_float_interval(0.0f, DOMAIN_ADAM_MAX_LR);
+    float beta1 = Frama_C_float_interval(0.0f, DOMAIN_ADAM_MAX_BETA);
+    float beta2 = Frama_C_float_interval(0.0f, DOMAIN_ADAM_MAX_BETA);
+    float eps = Frama_C_float_interval(DOMAIN_ADAM_MIN_EPS, DOMAIN_ADAM_MAX_EPS);
+    float wd = Frama_C_float_interval(0.0f, DOMAIN_ADAM_MAX_WD);
+    int step = Frama_C_interval(1, DOMAIN_ADAM_MAX_STEP);
     adamw_settings s = {.lr = lr, .beta1 = beta1, .beta2 = beta2, .eps = eps, .weight_decay = wd};
     adamw_update(param, grad, m, v, n, &s, step);
     Frama_C_show_each_update_param(param[Frama_C_interval(0, n - 1)]);
@@ -37,8 +38,8 @@ int main(void)
     double ss = adamw_sum_of_squares(grad, n);
     Frama_C_show_each_sum_of_squares(ss);
 
-    double norm = Frama_C_double_interval(0.0, 1e30);
-    float max_norm = Frama_C_float_interval(1e-3f, 1e3f);
+    double norm = Frama_C_double_interval(0.0, DOMAIN_CLIP_MAX_NORM);
+    float max_norm = Frama_C_float_interval(DOMAIN_CLIP_MIN, DOMAIN_CLIP_MAX);
     float coef = adamw_clip_coefficient(norm, max_norm);
     Frama_C_show_each_clip_coefficient(coef);
 

@@ -5,6 +5,7 @@
  */
 /* eva-auto-loop-unroll: 10 */
 #include "__fc_builtin.h"
+#include "kernels/domain.h"
 #include "kernels/embedding.h"
 
 #define TMAX 8
@@ -20,14 +21,14 @@ int main(void)
     int C = Frama_C_interval(1, CMAX);
     /*@ loop unroll 0; */
     for (int i = 0; i < VOCAB * CMAX; i++) {
-        wte[i] = Frama_C_float_interval(-1e37f, 1e37f);
-        dwte[i] = Frama_C_float_interval(-1e30f, 1e30f);
+        wte[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_EMBED, DOMAIN_MAX_ABS_EMBED);
+        dwte[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
     }
     /*@ loop unroll 0; */
     for (int i = 0; i < TMAX * CMAX; i++) {
-        wpe[i] = Frama_C_float_interval(-1e37f, 1e37f);
-        dout[i] = Frama_C_float_interval(-1e4f, 1e4f);
-        dwpe[i] = Frama_C_float_interval(-1e30f, 1e30f);
+        wpe[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_EMBED, DOMAIN_MAX_ABS_EMBED);
+        dout[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_GRAD, DOMAIN_MAX_ABS_GRAD);
+        dwpe[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
     }
     /*@ loop unroll 0; */
     for (int t = 0; t < TMAX; t++) {

@@ -5,6 +5,7 @@
  */
 /* eva-auto-loop-unroll: 0 */
 #include "__fc_builtin.h"
+#include "kernels/domain.h"
 #include "kernels/gelu.h"
 
 #define NMAX 104857600
@@ -15,9 +16,9 @@ int main(void)
     int N = Frama_C_interval(1, NMAX);
     /*@ loop unroll 0; */
     for (int i = 0; i < NMAX; i++) {
-        inp[i] = Frama_C_float_interval(-1e4f, 1e4f);
-        dout[i] = Frama_C_float_interval(-1e4f, 1e4f);
-        dinp[i] = Frama_C_float_interval(-1e30f, 1e30f);
+        inp[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_ACT, DOMAIN_MAX_ABS_ACT);
+        dout[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_GRAD, DOMAIN_MAX_ABS_GRAD);
+        dinp[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
     }
     gelu_forward(out, inp, N);
     Frama_C_show_each_forward_out(out[Frama_C_interval(0, N - 1)]);

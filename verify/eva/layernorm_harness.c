@@ -10,6 +10,7 @@
  */
 /* eva-auto-loop-unroll: 4100 */
 #include "__fc_builtin.h"
+#include "kernels/domain.h"
 #include "kernels/layernorm.h"
 
 #define NMAX 2
@@ -61,7 +62,7 @@ int main(void)
     Frama_C_show_each_fixed_backward_dweight(dweight[Frama_C_interval(0, C - 1)]);
     Frama_C_show_each_fixed_backward_dbias(dbias[Frama_C_interval(0, C - 1)]);
 
-    float eps = Frama_C_float_interval(1e-6f, 1e-4f);
+    float eps = Frama_C_float_interval(DOMAIN_LN_MIN_EPS, DOMAIN_LN_MAX_EPS);
     layernorm_forward(out, mean, rstd, inp, weight, bias, eps, N, C);
     Frama_C_show_each_forward_out(out[Frama_C_interval(0, N * C - 1)]);
     Frama_C_show_each_forward_rstd(rstd[Frama_C_interval(0, N - 1)]);

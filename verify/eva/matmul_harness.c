@@ -13,6 +13,7 @@
  */
 /* eva-auto-loop-unroll: 3100 */
 #include "__fc_builtin.h"
+#include "kernels/domain.h"
 #include "kernels/matmul.h"
 
 #define LMAX 1024
@@ -32,30 +33,30 @@ static void fill(float *x, int n, float lo, float hi)
 
 static void forward(int C)
 {
-    fill(inp, C, -1e4f, 1e4f);
-    fill(weight, C, -1e3f, 1e3f);
-    fill(bias, 1, -1e3f, 1e3f);
+    fill(inp, C, -DOMAIN_MAX_ABS_ACT, DOMAIN_MAX_ABS_ACT);
+    fill(weight, C, -DOMAIN_MAX_ABS_WEIGHT, DOMAIN_MAX_ABS_WEIGHT);
+    fill(bias, 1, -DOMAIN_MAX_ABS_WEIGHT, DOMAIN_MAX_ABS_WEIGHT);
     matmul_forward_ref(out, inp, weight, bias, 1, C, 1);
 }
 
 static void backward_dinp(int OC)
 {
-    fill(dout, OC, -1e4f, 1e4f);
-    fill(weight, OC, -1e3f, 1e3f);
-    fill(inp, 1, -1e4f, 1e4f);
-    fill(dinp, 1, -1e30f, 1e30f);
-    fill(dweight, OC, -1e30f, 1e30f); /* dweight is [OC, C] */
+    fill(dout, OC, -DOMAIN_MAX_ABS_GRAD, DOMAIN_MAX_ABS_GRAD);
+    fill(weight, OC, -DOMAIN_MAX_ABS_WEIGHT, DOMAIN_MAX_ABS_WEIGHT);
+    fill(inp, 1, -DOMAIN_MAX_ABS_ACT, DOMAIN_MAX_ABS_ACT);
+    fill(dinp, 1, -DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
+    fill(dweight, OC, -DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC); /* dweight is [OC, C] */
     matmul_backward_ref(dinp, dweight, (float *)0, dout, inp, weight, 1, 1, OC);
 }
 
 static void backward_dweight(int N)
 {
-    fill(dout, N, -1e4f, 1e4f);
-    fill(inp, N, -1e4f, 1e4f);
-    fill(weight, 1, -1e3f, 1e3f);
-    fill(dinp, N, -1e30f, 1e30f);
-    fill(dweight, 1, -1e30f, 1e30f);
-    fill(dbias, 1, -1e30f, 1e30f);
+    fill(dout, N, -DOMAIN_MAX_ABS_GRAD, DOMAIN_MAX_ABS_GRAD);
+    fill(inp, N, -DOMAIN_MAX_ABS_ACT, DOMAIN_MAX_ABS_ACT);
+    fill(weight, 1, -DOMAIN_MAX_ABS_WEIGHT, DOMAIN_MAX_ABS_WEIGHT);
+    fill(dinp, N, -DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
+    fill(dweight, 1, -DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
+    fill(dbias, 1, -DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
     matmul_backward_ref(dinp, dweight, dbias, dout, inp, weight, N, 1, 1);
 }
 

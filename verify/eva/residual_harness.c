@@ -6,6 +6,7 @@
  */
 /* eva-auto-loop-unroll: 70 */
 #include "__fc_builtin.h"
+#include "kernels/domain.h"
 #include "kernels/residual.h"
 
 #define NMAX 64
@@ -19,11 +20,11 @@ static void large(void)
     int N = Frama_C_interval(1, NBIG);
     /*@ loop unroll 0; */
     for (int i = 0; i < NBIG; i++) {
-        big_a[i] = Frama_C_float_interval(-1e38f, 1e38f);
-        big_b[i] = Frama_C_float_interval(-1e38f, 1e38f);
-        big_dout[i] = Frama_C_float_interval(-1e4f, 1e4f);
-        big_da[i] = Frama_C_float_interval(-1e30f, 1e30f);
-        big_db[i] = Frama_C_float_interval(-1e30f, 1e30f);
+        big_a[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_RESIDUAL, DOMAIN_MAX_ABS_RESIDUAL);
+        big_b[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_RESIDUAL, DOMAIN_MAX_ABS_RESIDUAL);
+        big_dout[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_GRAD, DOMAIN_MAX_ABS_GRAD);
+        big_da[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
+        big_db[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
     }
     residual_forward(big_out, big_a, big_b, N);
     Frama_C_show_each_large_forward_out(big_out[Frama_C_interval(0, N - 1)]);
@@ -36,8 +37,8 @@ int main(void)
     int N = Frama_C_interval(1, NMAX);
     /*@ loop unroll 0; */
     for (int i = 0; i < NMAX; i++) {
-        a[i] = Frama_C_float_interval(-1e38f, 1e38f);
-        b[i] = Frama_C_float_interval(-1e38f, 1e38f);
+        a[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_RESIDUAL, DOMAIN_MAX_ABS_RESIDUAL);
+        b[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_RESIDUAL, DOMAIN_MAX_ABS_RESIDUAL);
         dout[i] = Frama_C_float_interval(-1e38f, 1e38f);
         da[i] = Frama_C_float_interval(-1e38f, 1e38f);
         db[i] = Frama_C_float_interval(-1e38f, 1e38f);

@@ -6,6 +6,7 @@
  */
 /* eva-auto-loop-unroll: 16 */
 #include "__fc_builtin.h"
+#include "kernels/domain.h"
 #include "kernels/softmax.h"
 
 #define VMAX 65536
@@ -18,7 +19,7 @@ int main(void)
     int V = Frama_C_interval(1, VMAX);
     /*@ loop unroll 0; */
     for (int i = 0; i < VMAX; i++) {
-        logits[i] = Frama_C_float_interval(-1e4f, 1e4f);
+        logits[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_ACT, DOMAIN_MAX_ABS_ACT);
     }
     targets[0] = 0; /* the target index does not change any bound */
     softmax_forward(probs, logits, 1, V);
@@ -26,7 +27,7 @@ int main(void)
     crossentropy_forward(losses, lse, logits, targets, 1, V);
     Frama_C_show_each_crossentropy_loss(losses[0]);
     Frama_C_show_each_crossentropy_lse(lse[0]);
-    float dloss = Frama_C_float_interval(0.0f, 1.0f);
+    float dloss = Frama_C_float_interval(0.0f, DOMAIN_MAX_DLOSS);
     crossentropy_backward(dlogits, logits, lse, targets, dloss, 1, V);
     Frama_C_show_each_crossentropy_dlogits(dlogits[Frama_C_interval(0, V - 1)]);
     return 0;
