@@ -1,8 +1,8 @@
 /* EVA harness: adamw.c.
  * domain: adamw_update: n in [1, 1024]; |param|, |grad|, |m| <= 1e4; 0 <= v <= 1e8; lr in [0, 1e-2]; beta1, beta2 in [0, 0.999]; eps in [1e-8, 1e-6]; weight_decay in [0, 0.1]; step in [1, 10^7]
- * domain: adamw_sum_of_squares: n in [1, 1024], |x| <= 1e4 (the sum is a reduction: its loop is unrolled)
+ * domain: adamw_sum_of_squares: n in [1, 1024], |x| <= 1e4 (the sum is a reduction: its loop is unrolled, for its bound); and n in [1, 2^31 - 1] (every int n), |x| <= 1e4, the loop not unrolled: the double sum is widened to [0, 3.4e38], where adding a term <= 1e8 rounds back to the bound, so no overflow for any n (the bound itself is no better than that: n·1e8 <= 2.2e17 is the counted argument's)
  * domain: adamw_clip_coefficient: 0 <= norm <= 1e30, max_norm in [1e-3, 1e3]
- * domain: adamw_scale_in_place: n in [1, 1024], |x| <= 1e30, factor in [0, 1]
+ * domain: adamw_scale_in_place: n in [1, 2^31 - 1] (every int n), |x| <= 1e30, factor in [0, 1] (elementwise and contracting: the loop is not unrolled)
  */
 /* eva-auto-loop-unroll: 1100 */
 #include "__fc_builtin.h"
@@ -10,7 +10,8 @@
 #include "kernels/adamw.h"
 
 #define NMAX 1024
-static float param[NMAX], grad[NMAX], m[NMAX], v[NMAX], x[NMAX];
+#define NALL 2147483647 /* every int n: the gradients of gpt2-xl are 1557611200 */
+static float param[NMAX], grad[NMAX], m[NMAX], v[NMAX], all[NALL];
 
 int main(void)
 {
@@ -21,7 +22,6 @@ int main(void)
         grad[i] = Frama_C_float_interval(-DOMAIN_ADAM_MAX_ABS, DOMAIN_ADAM_MAX_ABS);
         m[i] = Frama_C_float_interval(-DOMAIN_ADAM_MAX_ABS, DOMAIN_ADAM_MAX_ABS);
         v[i] = Frama_C_float_interval(0.0f, DOMAIN_ADAM_MAX_V);
-        x[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
     }
     float lr = Frama_C_float_interval(0.0f, DOMAIN_ADAM_MAX_LR);
     float beta1 = Frama_C_float_interval(0.0f, DOMAIN_ADAM_MAX_BETA);
@@ -37,14 +37,25 @@ int main(void)
 
     double ss = adamw_sum_of_squares(grad, n);
     Frama_C_show_each_sum_of_squares(ss);
+    /*@ loop unroll 0; */
+    for (int i = 0; i < NALL; i++) {
+        all[i] = Frama_C_float_interval(-DOMAIN_ADAM_MAX_ABS, DOMAIN_ADAM_MAX_ABS);
+    }
+    int n_all = Frama_C_interval(1, NALL);
+    double ss_all = adamw_sum_of_squares(all, n_all);
+    Frama_C_show_each_sum_of_squares_any_n(ss_all);
 
     double norm = Frama_C_double_interval(0.0, DOMAIN_CLIP_MAX_NORM);
     float max_norm = Frama_C_float_interval(DOMAIN_CLIP_MIN, DOMAIN_CLIP_MAX);
     float coef = adamw_clip_coefficient(norm, max_norm);
     Frama_C_show_each_clip_coefficient(coef);
 
+    /*@ loop unroll 0; */
+    for (int i = 0; i < NALL; i++) {
+        all[i] = Frama_C_float_interval(-DOMAIN_MAX_ABS_ACC, DOMAIN_MAX_ABS_ACC);
+    }
     float factor = Frama_C_float_interval(0.0f, 1.0f);
-    adamw_scale_in_place(x, n, factor);
-    Frama_C_show_each_scale_in_place(x[Frama_C_interval(0, n - 1)]);
+    adamw_scale_in_place(all, n_all, factor);
+    Frama_C_show_each_scale_in_place(all[Frama_C_interval(0, n_all - 1)]);
     return 0;
 }
