@@ -116,20 +116,6 @@ int dw_check(const domain_watch *w, lnf_error *err)
                     (double)s->bound);
 }
 
-void dw_merge(domain_watch *into, const domain_watch *w)
-{
-    for (int i = 0; i < DW_INPUTS; i++) {
-        if (above(w->seen[i], into->seen[i])) {
-            into->seen[i] = w->seen[i];
-        }
-    }
-    if (into->bad < 0 && w->bad >= 0) {
-        into->bad = w->bad;
-        into->bad_layer = w->bad_layer;
-        into->bad_value = w->bad_value;
-    }
-}
-
 static int outside(double x, double lo, double hi) { return !(x >= lo && x <= hi); }
 
 int dw_check_settings(const adamw_settings *a, float clip, int steps, float ln_eps,
@@ -162,7 +148,21 @@ int dw_check_settings(const adamw_settings *a, float clip, int steps, float ln_e
                     "(kernels/domain.h, verify/PROOFS.md)", what, v, lo, hi);
 }
 
-static double ratio(double max, double bound) { return max / bound; }
+/* A margins entry's largest |x| as a share of its bound. */
+static double share(const json_t *e)
+{
+    return json_number_value(json_object_get(e, "max")) /
+           json_number_value(json_object_get(e, "bound"));
+}
+
+/* into[kernel] = e, unless into[kernel] is at least as near its bound. */
+static void keep_nearer(json_t *into, const char *kernel, json_t *e)
+{
+    json_t *was = json_object_get(into, kernel);
+    if (was == NULL || share(e) > share(was)) {
+        json_object_set(into, kernel, e);
+    }
+}
 
 json_t *dw_margins_json(const domain_watch *w)
 {
@@ -172,14 +172,10 @@ json_t *dw_margins_json(const domain_watch *w)
             continue; /* not called */
         }
         const dw_spec *s = &dw_specs[i];
-        json_t *was = json_object_get(out, s->kernel);
-        if (was == NULL || ratio(w->seen[i], s->bound) >
-                               ratio(json_number_value(json_object_get(was, "max")),
-                                     json_number_value(json_object_get(was, "bound")))) {
-            json_object_set_new(out, s->kernel,
-                                json_pack("{s:s, s:f, s:f}", "input", s->input, "max",
-                                          (double)w->seen[i], "bound", (double)s->bound));
-        }
+        json_t *e = json_pack("{s:s, s:f, s:f}", "input", s->input, "max", (double)w->seen[i],
+                              "bound", (double)s->bound);
+        keep_nearer(out, s->kernel, e);
+        json_decref(e);
     }
     return out;
 }
@@ -189,12 +185,6 @@ void dw_margins_fold(json_t *into, const json_t *margins)
     const char *kernel;
     json_t *e;
     json_object_foreach((json_t *)margins, kernel, e) {
-        json_t *was = json_object_get(into, kernel);
-        double r = ratio(json_number_value(json_object_get(e, "max")),
-                         json_number_value(json_object_get(e, "bound")));
-        if (was == NULL || r > ratio(json_number_value(json_object_get(was, "max")),
-                                     json_number_value(json_object_get(was, "bound")))) {
-            json_object_set(into, kernel, e);
-        }
+        keep_nearer(into, kernel, e);
     }
 }

@@ -80,9 +80,6 @@ void dw_observe_value(domain_watch *w, dw_input in, int layer, float v);
  * of the first value seen outside the domain. */
 int dw_check(const domain_watch *w, lnf_error *err);
 
-/* into += what w saw (elementwise maxima). */
-void dw_merge(domain_watch *into, const domain_watch *w);
-
 /* Fails, naming the setting and the interval, unless AdamW's settings, the
  * clip and the step count lie in the domain adamw.c is proven for, and eps (the
  * real LayerNorm's) in layernorm_forward's. */

@@ -23,6 +23,7 @@
 #include "model/checkpoint.h"
 #include "base/fs.h"
 #include "tests/golden_util.h"
+#include "train/lossplot.h"
 #include "train/train.h"
 
 static char tmpdir[256];
@@ -237,6 +238,34 @@ START_TEST(test_thread_count_changes_nothing)
 }
 END_TEST
 
+/* Regression: the plot read metrics lines through a 4096-byte buffer, and a
+ * longer line (many events, the "domain" margins) split into two, the second
+ * "not a metrics record". Now lines of any length are read whole. */
+START_TEST(test_plot_reads_long_metrics_lines)
+{
+    const char *log = strdup(tmp("long.jsonl")), *svg = strdup(tmp("long.svg"));
+    FILE *fp = fopen(log, "w");
+    ck_assert_ptr_nonnull(fp);
+    fprintf(fp, "{\"step\": 0, \"loss\": 4.5, \"padding\": \"");
+    for (int i = 0; i < 10000; i++) {
+        fputc('x', fp);
+    }
+    fprintf(fp, "\"}\n{\"step\": 1, \"loss\": 4.25}\n");
+    fclose(fp);
+    lnf_error err = {{0}};
+    ck_assert_msg(lossplot_write(log, svg, "long lines", &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(access(svg, R_OK), 0);
+    /* a line that is not a record still fails, naming the file and line */
+    fp = fopen(log, "a");
+    fprintf(fp, "not json\n");
+    fclose(fp);
+    ck_assert_int_eq(lossplot_write(log, svg, "long lines", &err), -1);
+    ck_assert_str_eq(err.msg, gu_fmt("%s:3: not a metrics record", log));
+    free((char *)log);
+    free((char *)svg);
+}
+END_TEST
+
 START_TEST(test_schedule_must_fit_the_budget)
 {
     train_options o = tiny_run(tmp("too_short"));
@@ -387,6 +416,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_resume_is_bit_exact);
     tcase_add_test(tc, test_schedule_must_fit_the_budget);
+    tcase_add_test(tc, test_plot_reads_long_metrics_lines);
     tcase_add_test(tc, test_settings_outside_the_proven_domain_are_refused);
     tcase_add_test(tc, test_leaving_the_domain_stops_the_run);
     tcase_add_test(tc, test_sigkill_never_damages_a_checkpoint);

@@ -1,5 +1,4 @@
 #include "train/lossplot.h"
-#include <errno.h>
 #include <limits.h>
 #include <jansson.h>
 #include <math.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 #include "base/buf.h"
 #include "base/fs.h"
+#include "train/metrics.h"
 
 typedef struct {
     int step;
@@ -34,56 +34,52 @@ static void put(text *t, const char *fmt, ...)
     va_end(ap);
 }
 
+typedef struct {
+    point *pts;
+    int n, cap;
+} points;
+
+static int add_point(const json_t *o, const char *path, int lineno, void *ctx, lnf_error *err)
+{
+    points *ps = ctx;
+    json_t *step = json_object_get(o, "step"), *loss = json_object_get(o, "loss");
+    if (!json_is_integer(step)) {
+        return lnf_fail(err, "%s:%d: not a metrics record", path, lineno);
+    }
+    if (ps->n == ps->cap) {
+        int cap = ps->cap ? 2 * ps->cap : 256;
+        point *p = realloc(ps->pts, (size_t)cap * sizeof *p);
+        if (p == NULL) {
+            return lnf_fail(err, "out of memory reading %s", path);
+        }
+        ps->pts = p;
+        ps->cap = cap;
+    }
+    point *p = &ps->pts[ps->n++];
+    p->step = (int)json_integer_value(step);
+    p->loss = json_is_number(loss) ? json_number_value(loss) : NAN;
+    json_t *val = json_object_get(o, "val_loss");
+    p->val_loss = json_is_number(val) ? json_number_value(val) : NAN;
+    p->events[0] = '\0';
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(o, "events"), i, ev) {
+        size_t used = strlen(p->events);
+        snprintf(p->events + used, sizeof p->events - used, "%s%s", used ? "; " : "",
+                 json_string_value(ev) ? json_string_value(ev) : "?");
+    }
+    return 0;
+}
+
 static int read_points(const char *path, point **out, int *n_out, lnf_error *err)
 {
-    FILE *fp = fopen(path, "r");
-    if (fp == NULL) {
-        return lnf_fail(err, "%s: cannot open metrics log: %s", path, strerror(errno));
-    }
-    point *pts = NULL;
-    int n = 0, cap = 0, lineno = 0, rc = 0;
-    char line[4096];
-    while (rc == 0 && fgets(line, sizeof line, fp) != NULL) {
-        lineno++;
-        json_error_t jerr;
-        json_t *o = json_loads(line, 0, &jerr);
-        json_t *step = json_object_get(o, "step"), *loss = json_object_get(o, "loss");
-        if (o == NULL || !json_is_integer(step)) {
-            rc = lnf_fail(err, "%s:%d: not a metrics record", path, lineno);
-        } else {
-            if (n == cap) {
-                cap = cap ? 2 * cap : 256;
-                point *p = realloc(pts, (size_t)cap * sizeof *p);
-                if (p == NULL) {
-                    rc = lnf_fail(err, "out of memory reading %s", path);
-                    json_decref(o);
-                    break;
-                }
-                pts = p;
-            }
-            point *p = &pts[n++];
-            p->step = (int)json_integer_value(step);
-            p->loss = json_is_number(loss) ? json_number_value(loss) : NAN;
-            json_t *val = json_object_get(o, "val_loss");
-            p->val_loss = json_is_number(val) ? json_number_value(val) : NAN;
-            p->events[0] = '\0';
-            size_t i;
-            json_t *ev;
-            json_array_foreach(json_object_get(o, "events"), i, ev) {
-                size_t used = strlen(p->events);
-                snprintf(p->events + used, sizeof p->events - used, "%s%s", used ? "; " : "",
-                         json_string_value(ev) ? json_string_value(ev) : "?");
-            }
-        }
-        json_decref(o);
-    }
-    fclose(fp);
-    if (rc != 0) {
-        free(pts);
+    points ps = {0};
+    if (metrics_each(path, add_point, &ps, err) != 0) {
+        free(ps.pts);
         return -1;
     }
-    *out = pts;
-    *n_out = n;
+    *out = ps.pts;
+    *n_out = ps.n;
     return 0;
 }
 

@@ -66,33 +66,42 @@ void metrics_close(metrics_log *l)
     }
 }
 
-json_t *metrics_domain_margins(const char *path, lnf_error *err)
+int metrics_each(const char *path, metrics_visit visit, void *ctx, lnf_error *err)
 {
     FILE *fp = fopen(path, "r");
     if (fp == NULL) {
-        lnf_fail(err, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
+        return lnf_fail(err, "%s: cannot open metrics log: %s", path, strerror(errno));
     }
-    json_t *all = json_object();
     char *line = NULL;
     size_t cap = 0;
     int lineno = 0, rc = 0;
     while (rc == 0 && getline(&line, &cap, fp) > 0) {
         lineno++;
-        json_error_t je;
-        json_t *rec = json_loads(line, 0, &je);
-        json_t *d = json_object_get(rec, "domain");
-        if (!json_is_object(d)) {
-            rc = lnf_fail(err, "%s: line %d: %s", path, lineno,
-                          rec == NULL ? je.text : "no \"domain\" object");
-        } else {
-            dw_margins_fold(all, d);
-        }
+        json_t *rec = json_loads(line, 0, NULL);
+        rc = json_is_object(rec) ? visit(rec, path, lineno, ctx, err)
+                                 : lnf_fail(err, "%s:%d: not a metrics record", path, lineno);
         json_decref(rec);
     }
     free(line);
     fclose(fp);
-    if (rc != 0) {
+    return rc;
+}
+
+static int fold_domain(const json_t *rec, const char *path, int lineno, void *all,
+                       lnf_error *err)
+{
+    json_t *d = json_object_get(rec, "domain");
+    if (!json_is_object(d)) {
+        return lnf_fail(err, "%s:%d: no \"domain\" object", path, lineno);
+    }
+    dw_margins_fold(all, d);
+    return 0;
+}
+
+json_t *metrics_domain_margins(const char *path, lnf_error *err)
+{
+    json_t *all = json_object();
+    if (metrics_each(path, fold_domain, all, err) != 0) {
         json_decref(all);
         return NULL;
     }

@@ -23,6 +23,13 @@ int metrics_append(metrics_log *l, const json_t *rec, lnf_error *err);
 
 void metrics_close(metrics_log *l);
 
+/* Calls visit on each line of the log at path, in order, as a parsed JSON
+ * object (lineno from 1), until it returns non-zero; fails naming the file and
+ * line when one is not a JSON object. Lines may be of any length. */
+typedef int (*metrics_visit)(const json_t *rec, const char *path, int lineno, void *ctx,
+                             lnf_error *err);
+int metrics_each(const char *path, metrics_visit visit, void *ctx, lnf_error *err);
+
 /* Over every line of the log at path: per kernel, the input that came
  * nearest its proven bound ("domain", dw_margins_fold), or NULL after
  * lnf_fail naming the file. */
