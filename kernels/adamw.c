@@ -112,6 +112,11 @@ void adamw_update(float *param, const float *grad, float *m, float *v, int n,
     //@ assert bc2: bias_correction2_sqrt == \sqrt(1.0 - adamw_pow(\at(s->beta2, Pre), step));
     //@ assert decay_value: decay == 1.0 - lr * weight_decay;
     //@ assert step_value: step_size == lr / (1.0 - adamw_pow(beta1, step));
+    /* for EVA, whose joined in-place arrays carry each element's update into
+     * the next: m and v are stable at these thresholds (0.999·2e7 + 1e4 and
+     * 0.999·2e11 + 1e8 round below them) whatever n; param widens to ±FLT_MAX,
+     * where a step (≤ 2e16) rounds back (verify/README.md) */
+    /*@ widen_hints "all", -2e7, 2e7, 2e11; */
     /*@ loop invariant 0 <= i <= n;
       @ loop invariant v_pos: \forall integer j; 0 <= j < i ==> v[j] >= 0;
       @ loop invariant m_done: \forall integer j; 0 <= j < i ==>

@@ -61,8 +61,12 @@ void adamw_update(float *param, const float *grad, float *m, float *v, int n,
 double adamw_sum_of_squares(const float *x, int n);
 
 /* The factor clip_grad_norm_ multiplies by: min(1, max_norm/(norm + 1e-6)). */
+/*@ logic real adamw_clip(real norm, real max_norm) =
+  @   max_norm / (norm + 1e-6) < 1.0 ? max_norm / (norm + 1e-6) : 1.0;
+  @*/
 /*@ requires args: norm >= 0 && max_norm > 0;
   @ assigns \nothing;
+  @ ensures value: \result == adamw_clip(norm, max_norm);
   @ ensures range: 0 < \result <= 1;
   @*/
 float adamw_clip_coefficient(double norm, float max_norm);

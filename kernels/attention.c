@@ -19,6 +19,9 @@ static float dot(const float *a, const float *b, int n)
 {
     float acc[LANES] = {0.0f};
     int i = 0;
+    /* for EVA: at ±1e16 a term (|q·k| ≤ 1e8 in the domain) rounds back to the
+     * bound, so the widened lanes are stable whatever n (verify/README.md) */
+    /*@ widen_hints acc, -1e16, 1e16; */
     /*@ loop invariant 0 <= i <= n && i % LANES == 0;
       @ loop invariant lanes: \forall integer jj; 0 <= jj < LANES ==>
       @   acc[jj] == lnf_dot_sum(a, jj, LANES, b, jj, LANES, i / LANES);
@@ -509,6 +512,8 @@ void attention_backward_head(float *dq, float *dk, float *dv, float *scratch,
         }
         /* softmax backward: dscore[t2] = att[t2]·(datt[t2] − Σ att·datt) */
         float att_dot_datt = 0.0f;
+        /* for EVA, as dot's lanes: terms ≤ 1.6e17 round back at ±1e25 */
+        /*@ widen_hints att_dot_datt, -1e25, 1e25; */
         /*@ loop invariant 0 <= t2 <= t + 1;
           @ loop assigns t2, att_dot_datt;
           @ loop variant t - t2;

@@ -19,6 +19,9 @@ static inline float matmul_dot(float acc, const float *a, int a0, int sa,
                                const float *b, int b0, int sb, int n)
 {
     float sum = acc;
+    /* for EVA: at ±1e30 a term (≤ 1e7 in the domain) rounds back to the
+     * bound, so the widened sum is stable whatever n (verify/README.md) */
+    /*@ widen_hints sum, -1e30, 1e30; */
     /*@ loop invariant 0 <= i <= n;
       @ loop invariant dot: sum == acc + lnf_dot_sum(a, a0, sa, b, b0, sb, i);
       @ loop assigns i, sum;
@@ -250,6 +253,7 @@ void matmul_backward_dbias_block(float *dbias, const float *dout, int N, int OC,
         int w = o1 - o < DBIAS_LANES ? o1 - o : DBIAS_LANES;
         //@ assert width: 0 < w <= DBIAS_LANES && o + w <= o1;
         float acc[DBIAS_LANES] = {0.0f};
+        /*@ widen_hints acc, -1e30, 1e30; */ /* for EVA, as matmul_dot's sum */
         /*@ loop invariant 0 <= n <= N;
           @ loop invariant sums: \forall integer j; 0 <= j < w ==>
           @   acc[j] == lnf_sum_terms{Pre}(dout, o + j, OC, n);
