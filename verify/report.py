@@ -29,8 +29,8 @@ WP_UNITS = [
     ("residual", "residual.c"),
     ("softmax", "softmax.c"),
 ]
-EVA_UNITS = ["adamw", "attention", "embedding", "gelu", "layernorm", "matmul",
-             "residual", "softmax"]
+EVA_UNITS = ["adamw", "attention", "embedding", "gelu", "layernorm", "layernorm_rows",
+             "matmul", "residual", "softmax"]
 
 # Helpers whose preconditions WP proves at every call: EVA may leave them unknown.
 # Preconditions EVA's non-relational intervals cannot show but WP proves at
@@ -60,7 +60,10 @@ WP_PROVED_PRECONDITIONS = {("attention_scores", "sizes"), ("attention_scores", "
                            # every access of the strided loop (0 alarms) but cannot
                            # relate the last offset a0 + (n-1)·sa of the \valid
                            # range to an n that spans the whole interval
-                           ("matmul_accumulate_row", "valid"), ("matmul_dot", "readable")}
+                           ("matmul_accumulate_row", "valid"), ("matmul_dot", "readable"),
+                           # LayerNorm's row loop not unrolled (layernorm_rows):
+                           # n < N for an N that spans [1, 16384]
+                           ("row_inverse_scale", "row")}
 
 GOAL_RE = re.compile(r"^\[wp\] \[([^\]]+)\] Goal (typed_real_\S+)(?: : (\w+))?")
 SMOKE_RE = re.compile(r"^\[wp\] \[([^\]]+)\] Smoke-test (typed_real_\S+)")
@@ -175,6 +178,17 @@ def parse_eva(path):
     return alarms, props, shows, problems, unknown_pre
 
 
+def harness_kernel(path):
+    """The kernel file a harness analyses when it is not its own name
+    ('/* eva-kernel: NAME */'), else None."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"/\* eva-kernel: (\w+) \*/$", line.strip())
+            if m:
+                return m.group(1)
+    return None
+
+
 def harness_domain(path):
     """The harness's '/* domain: ... */' comment lines, in order."""
     out = []
@@ -249,7 +263,9 @@ def main():
     for k in EVA_UNITS:
         path = os.path.join(logdir, "eva-%s.log" % k)
         harness = os.path.join(verify_dir, "eva", "%s_harness.c" % k)
-        md.append("### %s.c (`verify/eva/%s_harness.c`)" % (k, k))
+        kernel = harness_kernel(harness) or k
+        md.append("### %s.c%s (`verify/eva/%s_harness.c`)"
+                  % (kernel, "" if kernel == k else ", " + k.replace("_", " "), k))
         md.append("")
         if not os.path.exists(path):
             md.append("**missing log**")
@@ -424,12 +440,32 @@ def gpt2_shapes(repo):
     return shapes
 
 
-def in_proved(value, proved):
+def in_proved(value, proved, shape):
+    """proved: comma-separated ranges lo..hi or single values; a range may hold
+    only at some values of another shape parameter ("1..16384@C=768|1600")."""
     for part in proved.split(","):
+        part, _, cond = part.partition("@")
+        if cond:
+            name, _, allowed = cond.partition("=")
+            if shape[name] not in [int(a) for a in allowed.split("|")]:
+                continue
         lo, _, hi = part.partition("..")
         if int(lo) <= value <= int(hi or lo):
             return True
     return False
+
+
+def shown_range(proved):
+    """coverage.tsv's proved column for a reader."""
+    out = []
+    for part in proved.split(","):
+        part, _, cond = part.partition("@")
+        text = part.replace("..", " .. ")
+        if cond:
+            name, _, allowed = cond.partition("=")
+            text += " at %s ∈ {%s}" % (name, ", ".join(allowed.split("|")))
+        out.append(text)
+    return "; ".join(out) if any("@" in p for p in proved.split(",")) else ", ".join(out)
 
 
 def coverage_section(md, verify_dir):
@@ -463,11 +499,11 @@ def coverage_section(md, verify_dir):
             cells = []
             for shape in (small, xl):
                 value = eval(quantity, {"__builtins__": {}}, dict(shape))  # noqa: S307 (our file)
-                ok = in_proved(value, proved)
+                ok = in_proved(value, proved, shape)
                 inside += ok
                 total += 1
                 cells.append("yes" if ok else "no (%d)" % value)
-            shown = proved.replace("..", " .. ").replace(",", ", ")
+            shown = shown_range(proved)
             md.append("| `%s` | %s | %s | %s | %s |" % (kernel, param, shown, cells[0], cells[1]))
     md.append("")
     md.append("**%d of %d (parameter, model) pairs inside the proven domain.**" % (inside, total))
