@@ -140,8 +140,8 @@ static int key_offset(int t2, int head, int hs, int T, int C)
     return lnf_row_offset(t2, T, C) + head;
 }
 
-/* The forward's proofs name intermediate states by C labels (Scores, Weights,
- * Row) that no goto uses. */
+/* The proofs name intermediate states by C labels (the forward's Scores,
+ * Weights and Row; dv's Row and Dv) that no goto uses. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-label"
 
@@ -468,6 +468,234 @@ Weights:;
       @*/
 }
 
+/*@ // the backward's dv at flat index x of [T, C] in key row s (= x / C),
+  @ // from the query rows s .. t−1 that see it (the head's weights att at
+  @ // a0 = h·T·T): Σ_{r=s}^{t−1} att[a0 + r·T + s]·dout[x + (r − s)·C], in row
+  @ // order. Here, not in the header: the contract names lnf_dot only.
+  @ logic real attn_dv_terms{L}(float *att, float *dout, integer a0, integer T, integer C,
+  @                             integer x, integer s, integer t) =
+  @   t <= s ? 0.0 : lnf_dot_sum(att, a0 + s * T + s, T, dout, x, C, t - s);
+  @
+  @ // a·g, one term of dv, as a symbol of its own: the proof carries a term
+  @ // from the inputs on entry to dv by equality of its factors, which for
+  @ // a symbol the provers see at once (congruence) and for `*` did not
+  @ // (10 s timeouts). A definition, not an assumption: one axiom names it.
+  @ axiomatic AttnDvTerm {
+  @   logic real attn_dv_mul(real a, real g);
+  @   axiom attn_dv_mul_is: \forall real a, g; attn_dv_mul(a, g) == a * g;
+  @ }
+  @*/
+
+/* Query row t's term is the next of attn_dv_terms, for every key row s <= t:
+ * a lemma stated as a function, so that only its caller's goals carry it. */
+/*@ assigns \nothing;
+  @ ensures next: \forall integer x, s, t; 0 <= s <= t ==>
+  @   attn_dv_terms(att, dout, a0, T, C, x, s, t + 1) ==
+  @   attn_dv_terms(att, dout, a0, T, C, x, s, t) +
+  @   attn_dv_mul(att[a0 + t * T + s], dout[x + (t - s) * C]);
+  @*/
+static void attn_dv_terms_next(const float *att, const float *dout, int a0, int T, int C)
+{
+    (void)att; /* bound the contract only */
+    (void)dout;
+    (void)a0;
+    (void)T;
+    (void)C;
+    /*@ assert first: \forall integer x, s;
+      @   attn_dv_terms(att, dout, a0, T, C, x, s, s + 1) ==
+      @   lnf_dot_sum(att, a0 + s * T + s, T, dout, x, C, 0) + att[a0 + s * T + s] * dout[x];
+      @*/
+    /*@ assert first_term: \forall integer x, s;
+      @   attn_dv_terms(att, dout, a0, T, C, x, s, s + 1) == att[a0 + s * T + s] * dout[x];
+      @*/
+    //@ assert empty: \forall integer x, s; attn_dv_terms(att, dout, a0, T, C, x, s, s) == 0.0;
+    /*@ assert first_at: \forall integer x, t;
+      @   attn_dv_terms(att, dout, a0, T, C, x, t, t + 1) ==
+      @   attn_dv_terms(att, dout, a0, T, C, x, t, t) + att[a0 + t * T + t] * dout[x + (t - t) * C];
+      @*/
+    /*@ assert later: \forall integer x, s, t; s < t ==>
+      @   attn_dv_terms(att, dout, a0, T, C, x, s, t + 1) ==
+      @   attn_dv_terms(att, dout, a0, T, C, x, s, t) +
+      @   att[(a0 + s * T + s) + (t - s) * T] * dout[x + (t - s) * C];
+      @*/
+    /*@ assert index: \forall integer s, t; (a0 + s * T + s) + (t - s) * T == a0 + t * T + s; */
+    /*@ assert later_at: \forall integer x, s, t; s < t ==>
+      @   attn_dv_terms(att, dout, a0, T, C, x, s, t + 1) ==
+      @   attn_dv_terms(att, dout, a0, T, C, x, s, t) + att[a0 + t * T + s] * dout[x + (t - s) * C];
+      @*/
+}
+
+/* dv[o2 + j] += a·dout_row[j] for j < hs: one key row's share of one query
+ * row (stated over dv's own indices, as the callers' facts are). */
+/*@ requires size: 0 < hs && 0 <= o2 && lnf_fits_int(o2 + hs);
+  @ requires valid: \valid(dv + (o2 .. o2+hs-1)) && \valid_read(dout_row + (0 .. hs-1));
+  @ requires separated: \separated(dv + (o2 .. o2+hs-1), dout_row + (0 .. hs-1));
+  @ assigns dv[o2 .. o2+hs-1];
+  @ ensures added: \forall integer x; o2 <= x < o2 + hs ==>
+  @   dv[x] == \old(dv[x]) + attn_dv_mul(a, \old(dout_row[x - o2]));
+  @*/
+static void dv_add_row(float *dv, int o2, float a, const float *dout_row, int hs)
+{
+    /*@ loop invariant 0 <= i <= hs;
+      @ loop invariant done: \forall integer x; o2 <= x < o2 + i ==>
+      @   dv[x] == \at(dv[x], Pre) + attn_dv_mul(a, \at(dout_row[x - o2], Pre));
+      @ loop invariant todo: \forall integer x; o2 + i <= x < o2 + hs ==> dv[x] == \at(dv[x], Pre);
+      @ loop assigns i, dv[o2 .. o2+hs-1];
+      @ loop variant hs - i;
+      @*/
+    for (int i = 0; i < hs; i++) {
+        dv[o2 + i] += a * dout_row[i];
+    }
+}
+
+/* dv[t2] += att[att_row + t2]·dout[q0 ..] for every key row t2 <= t of the
+ * head's channels [head, head + hs): query row t's share of dv (att_row and
+ * q0 = t·C + head: query row t's weights and gradient). */
+/*@ requires sizes: 0 <= t < T && 0 < hs && 0 <= head && head + hs <= C && lnf_fits_int(T * C);
+  @ requires rows: q0 == t * C + head && 0 <= att_row && lnf_fits_int(att_row + t + 1);
+  @ requires valid: \valid(dv + (0 .. T*C-1)) && \valid_read(dout + (q0 .. q0+hs-1)) &&
+  @                 \valid_read(att + (att_row .. att_row+t));
+  @ requires separated: \separated(dv + (0 .. T*C-1), dout + (q0 .. q0+hs-1),
+  @                                att + (att_row .. att_row+t));
+  @ assigns dv[0 .. T*C-1];
+  @ ensures added: \forall integer x; 0 <= x < T*C && x / C <= t && head <= x % C < head + hs ==>
+  @   dv[x] == \old(dv[x]) + attn_dv_mul(\old(att[att_row + x / C]), \old(dout[x + (t - x / C) * C]));
+  @ ensures kept: \forall integer x; 0 <= x < T*C && (t < x / C || x % C < head || head + hs <= x % C) ==>
+  @   dv[x] == \old(dv[x]);
+  @*/
+static void dv_add_query(float *dv, const float *att, int att_row, const float *dout, int q0,
+                         int t, int head, int hs, int T, int C)
+{
+    lnf_flat_bounds(T, C);
+    /*@ loop invariant 0 <= t2 <= t + 1;
+      @ loop invariant done: \forall integer x; 0 <= x < T*C && x / C < t2 &&
+      @   head <= x % C < head + hs ==>
+      @   dv[x] == \at(dv[x], Pre) +
+      @            attn_dv_mul(\at(att[att_row + x / C], Pre), \at(dout[x + (t - x / C) * C], Pre));
+      @ loop invariant todo: \forall integer x; 0 <= x < T*C &&
+      @   (t2 <= x / C || x % C < head || head + hs <= x % C) ==> dv[x] == \at(dv[x], Pre);
+      @ loop assigns t2, dv[0 .. T*C-1];
+      @ loop variant t - t2;
+      @*/
+    for (int t2 = 0; t2 <= t; t2++) {
+        int o2 = key_offset(t2, head, hs, T, C);
+    Row:
+        dv_add_row(dv, o2, att[att_row + t2], dout + q0, hs);
+        lnf_flat_row_facts(t2, C);
+        lnf_flat_row_iff(t2, C, T * C);
+        /*@ assert in_row: \forall integer x; o2 <= x < o2 + hs ==>
+          @   x / C == t2 && q0 + (x - o2) == x + (t - x / C) * C;
+          @*/
+        /*@ assert row_values: \forall integer x; o2 <= x < o2 + hs ==>
+          @   dv[x] == \at(dv[x], Row) + attn_dv_mul(lnf_at{Pre}(att + (att_row + t2)),
+          @                                          lnf_at{Pre}(dout + (q0 + (x - o2))));
+          @*/
+        /*@ assert others_same: \forall integer x; 0 <= x < T*C && (x < o2 || o2 + hs <= x) ==>
+          @   dv[x] == \at(dv[x], Row);
+          @*/
+        /*@ assert row_cells: \forall integer x; 0 <= x < T*C && x / C == t2 &&
+          @   head <= x % C < head + hs ==> o2 <= x < o2 + hs;
+          @*/
+        /*@ assert other_rows: \forall integer x; 0 <= x < T*C && x / C != t2 ==>
+          @   x < o2 || o2 + hs <= x;
+          @*/
+    }
+}
+
+/* Where query row t's terms of dv lie, for every cell x of [T, C] in a key
+ * row x / C <= t: its weight in att's row [att_row, att_row + T) below
+ * att_end, its gradient in dout's row t. In a context of its own: the flat
+ * index facts would slow the caller's goals. */
+/*@ requires sizes: 0 <= t < T && 0 < C && lnf_fits_int(T * C);
+  @ requires rows: 0 <= att_row && att_row + T <= att_end;
+  @ assigns \nothing;
+  @ ensures ranges: \forall integer x; 0 <= x < T*C && x / C <= t ==>
+  @   0 <= att_row + x / C < att_end && 0 <= x + (t - x / C) * C < T*C;
+  @*/
+static void dv_index_facts(int t, int T, int C, int att_row, int att_end)
+{
+    (void)t; /* bound the contract only */
+    (void)att_row;
+    (void)att_end;
+    lnf_flat_bounds(T, C);
+    lnf_flat_row_iff(0, C, T * C);
+    lnf_stride_facts(T, C);
+}
+
+/* dv[s][c] += Σ_{t=s}^{T−1} att[h][t][s]·dout[t][c] over head h's channels:
+ * the value gradient, query row t after query row t as the fused loop added
+ * it (the same sums, bit for bit). A pass of its own, before dq and dk: its
+ * proof needs the inputs as on entry and none of their facts. */
+/*@ requires sizes: 0 < T && 0 < NH && 0 < C && C % NH == 0 &&
+  @                 lnf_fits_int(T * C) && lnf_fits_int(NH * T * T);
+  @ requires head: 0 <= h < NH;
+  @ requires valid: lnf_writable(dv, T*C) && lnf_readable(dout, T*C) && lnf_readable(att, NH*T*T);
+  @ requires separated: \separated(dv + (0 .. T*C-1), dout + (0 .. T*C-1), att + (0 .. NH*T*T-1));
+  @ assigns dv[0 .. T*C-1];
+  @ ensures dv: \forall integer x; 0 <= x < T*C && h*(C/NH) <= x % C < (h+1)*(C/NH) ==>
+  @   dv[x] == \old(dv[x]) + lnf_dot{Pre}(att, h*T*T + (x/C)*T + x/C, T, dout, x, C, T - x/C);
+  @ ensures dv_kept: \forall integer x; 0 <= x < T*C &&
+  @   (x % C < h*(C/NH) || (h+1)*(C/NH) <= x % C) ==> dv[x] == \old(dv[x]);
+  @*/
+static void dv_accumulate(float *dv, const float *dout, const float *att,
+                          int T, int C, int NH, int h)
+{
+    attn_dv_terms_next(att, dout, lnf_row_offset(h, NH, T * T), T, C);
+    attn_head hd = attn_head_of(C, NH, h);
+    int hs = hd.hs, head = hd.head;
+    //@ assert head_end: head + hs == (h + 1) * (C / NH);
+    int att_len = NH * T * T; /* att's [NH, T, T] */
+    /*@ loop invariant 0 <= t <= T;
+      @ loop invariant dv_rows: \forall integer x; 0 <= x < T*C && head <= x % C < head + hs ==>
+      @   dv[x] == \at(dv[x], Pre) + attn_dv_terms{Pre}(att, dout, h*T*T, T, C, x, x / C, t);
+      @ loop invariant dv_kept: \forall integer x; 0 <= x < T*C &&
+      @   (x % C < head || head + hs <= x % C) ==> dv[x] == \at(dv[x], Pre);
+      @ loop assigns t, dv[0 .. T*C-1];
+      @ loop variant T - t;
+      @*/
+    for (int t = 0; t < T; t++) {
+        attn_index ix = attn_index_of(t, h, head, T, C, NH, hs);
+        //@ assert att_row_fits: ix.att_row + T <= att_len;
+        //@ assert att_entry: \forall integer k; 0 <= k < NH*T*T ==> att[k] == lnf_at{Pre}(att + k);
+        //@ assert dout_entry: \forall integer k; 0 <= k < T*C ==> dout[k] == lnf_at{Pre}(dout + k);
+        /*@ assert dv_before: \forall integer x; 0 <= x < T*C && head <= x % C < head + hs ==>
+          @   dv[x] == \at(dv[x], Pre) + attn_dv_terms{Pre}(att, dout, h*T*T, T, C, x, x / C, t);
+          @*/
+    Dv:
+        dv_add_query(dv, att, ix.att_row, dout, ix.query, t, head, hs, T, C);
+        dv_index_facts(t, T, C, ix.att_row, att_len);
+        /*@ assert dv_called: \forall integer x; 0 <= x < T*C && x / C <= t &&
+          @   head <= x % C < head + hs ==>
+          @   dv[x] == \at(dv[x], Dv) + attn_dv_mul(\at(att[ix.att_row + x / C], Dv),
+          @                                         \at(dout[x + (t - x / C) * C], Dv));
+          @*/
+        /*@ assert dv_weight: \forall integer x; 0 <= x < T*C && x / C <= t ==>
+          @   \at(att[ix.att_row + x / C], Dv) == lnf_at{Pre}(att + (h*T*T + t*T + x / C));
+          @*/
+        /*@ assert dv_grad: \forall integer x; 0 <= x < T*C && x / C <= t ==>
+          @   \at(dout[x + (t - x / C) * C], Dv) == lnf_at{Pre}(dout + (x + (t - x / C) * C));
+          @*/
+        /*@ assert dv_added: \forall integer x; 0 <= x < T*C && x / C <= t &&
+          @   head <= x % C < head + hs ==>
+          @   dv[x] == \at(dv[x], Dv) + attn_dv_mul(lnf_at{Pre}(att + (h*T*T + t*T + x / C)),
+          @                                         lnf_at{Pre}(dout + (x + (t - x / C) * C)));
+          @*/
+        /*@ assert dv_later: \forall integer x; 0 <= x < T*C && t < x / C &&
+          @   head <= x % C < head + hs ==> dv[x] == \at(dv[x], Dv) &&
+          @   attn_dv_terms{Pre}(att, dout, h*T*T, T, C, x, x / C, t + 1) ==
+          @   attn_dv_terms{Pre}(att, dout, h*T*T, T, C, x, x / C, t);
+          @*/
+        /*@ assert dv_step: \forall integer x; 0 <= x < T*C && x / C <= t &&
+          @   head <= x % C < head + hs ==>
+          @   attn_dv_terms{Pre}(att, dout, h*T*T, T, C, x, x / C, t + 1) ==
+          @   attn_dv_terms{Pre}(att, dout, h*T*T, T, C, x, x / C, t) +
+          @   attn_dv_mul(lnf_at{Pre}(att + (h*T*T + t*T + x / C)),
+          @               lnf_at{Pre}(dout + (x + (t - x / C) * C)));
+          @*/
+    }
+    lnf_flat_bounds(T, C); /* every key row x / C below T */
+}
+
 #pragma GCC diagnostic pop
 
 void attention_backward_head(float *dq, float *dk, float *dv, float *scratch,
@@ -475,13 +703,13 @@ void attention_backward_head(float *dq, float *dk, float *dv, float *scratch,
                              const float *q, const float *k, const float *v,
                              int T, int C, int NH, int h)
 {
-    int hs = C / NH;
-    //@ assert head_split: NH * hs == C && 0 < hs;
-    int head = lnf_row_offset(h, NH, hs);
+    dv_accumulate(dv, dout, att, T, C, NH, h); /* first: on the inputs as on entry */
+    attn_head hd = attn_head_of(C, NH, h);
+    int hs = hd.hs, head = hd.head;
     float scale = 1.0f / sqrtf((float)hs);
     float *datt = scratch;
     /*@ loop invariant 0 <= t <= T;
-      @ loop assigns t, dq[0 .. T*C-1], dk[0 .. T*C-1], dv[0 .. T*C-1], scratch[0 .. T-1];
+      @ loop assigns t, dq[0 .. T*C-1], dk[0 .. T*C-1], scratch[0 .. T-1];
       @ loop variant T - t;
       @*/
     for (int t = 0; t < T; t++) {
@@ -491,24 +719,13 @@ void attention_backward_head(float *dq, float *dk, float *dv, float *scratch,
         const float *q_t = q + ix.query;
         float *dq_t = dq + ix.query;
 
-        /* datt[t2] = dout_t · v[t2];  dv[t2] += att[t2] · dout_t */
+        /* datt[t2] = dout_t · v[t2] */
         /*@ loop invariant 0 <= t2 <= t + 1;
-          @ loop assigns t2, datt[0 .. t], dv[0 .. T*C-1];
+          @ loop assigns t2, datt[0 .. t];
           @ loop variant t - t2;
           @*/
         for (int t2 = 0; t2 <= t; t2++) {
-            int o2 = key_offset(t2, head, hs, T, C);
-            const float *v_t2 = v + o2;
-            float *dv_t2 = dv + o2;
-            float a = att_t[t2];
-            datt[t2] = dot(dout_t, v_t2, hs);
-            /*@ loop invariant 0 <= i <= hs;
-              @ loop assigns i, dv_t2[0 .. hs-1];
-              @ loop variant hs - i;
-              @*/
-            for (int i = 0; i < hs; i++) {
-                dv_t2[i] += a * dout_t[i];
-            }
+            datt[t2] = dot(dout_t, v + key_offset(t2, head, hs, T, C), hs);
         }
         /* softmax backward: dscore[t2] = att[t2]·(datt[t2] − Σ att·datt) */
         float att_dot_datt = 0.0f;

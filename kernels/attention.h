@@ -246,6 +246,10 @@ void attention_forward_head(float *out, float *att,
   @                     scratch + (0 .. T-1), dout + (0 .. T*C-1), att + (0 .. NH*T*T-1),
   @                     q + (0 .. T*C-1), k + (0 .. T*C-1), v + (0 .. T*C-1));
   @ assigns dq[0 .. T*C-1], dk[0 .. T*C-1], dv[0 .. T*C-1], scratch[0 .. T-1];
+  @ ensures dv: \forall integer x; 0 <= x < T*C && h*(C/NH) <= x % C < (h+1)*(C/NH) ==>
+  @   dv[x] == \old(dv[x]) + lnf_dot{Pre}(att, h*T*T + (x/C)*T + x/C, T, dout, x, C, T - x/C);
+  @ ensures dv_kept: \forall integer x; 0 <= x < T*C &&
+  @   (x % C < h*(C/NH) || (h+1)*(C/NH) <= x % C) ==> dv[x] == \old(dv[x]);
   @*/
 void attention_backward_head(float *dq, float *dk, float *dv, float *scratch,
                              const float *dout, const float *att,

@@ -4,47 +4,73 @@
  * Each call runs on the calling thread (parallel.c calls them inside its
  * parallel region), so the blocks and the results depend on the sizes only. */
 #include "kernels/attention.h"
-#include <float.h>
 #include "kernels/index.h"
 #include "kernels/vecmath.h"
 
 #ifdef LNFREE_HAVE_CBLAS
+#include "kernels/row_max_spec.h" /* softmax_max, for softmax_row's contract */
 #ifdef LNFREE_CBLAS_NETLIB
 #include <cblas-netlib.h>
 #else
 #include <cblas.h>
 #endif
 
+/*@ // Σ_{s<n} exp(x[s] − m) in index order, over the reals: softmax_row's
+  @ // denominator before its clamp
+  @ logic real blas_row_sum_exp{L}(float *x, real m, integer n) =
+  @   n <= 0 ? 0.0 : blas_row_sum_exp(x, m, n - 1) + lnf_expf_nonpos(x[n - 1] - m);
+  @ // the denominator as softmax_row takes it: the sum, at least 1 (the max's
+  @ // own term is e⁰ = 1, so the clamp never fires; stated, not proved)
+  @ logic real blas_row_denominator{L}(float *x, real m, integer n) =
+  @   blas_row_sum_exp(x, m, n) < 1.0 ? 1.0 : blas_row_sum_exp(x, m, n);
+  @ // key s of row t after softmax_row: exp(x[s] − m)·inv up to t, 0 past it
+  @ // (one function for both: WP mistypes a float store it reduces to 0)
+  @ logic real blas_row_weight{L}(float *x, real m, real inv, integer t, integer s) =
+  @   s <= t ? lnf_expf_nonpos(x[s] - m) * inv : 0.0;
+  @*/
+
 /* Row t of a head's scores (keys 0 .. t hold scores) into softmax
  * probabilities, with the row max subtracted before exp as the reference
  * does; keys t+1 .. T−1 become 0. */
-/*@ requires 0 <= t < T;
-  @ requires \valid(row + (0 .. T-1));
+/*@ requires size: 0 <= t < T;
+  @ requires valid: \valid(row + (0 .. T-1));
   @ assigns row[0 .. T-1], errno;
+  @ ensures probs: \forall integer s; 0 <= s < T ==>
+  @   row[s] == blas_row_weight{Pre}(row, softmax_max{Pre}(row, t + 1),
+  @               1.0 / blas_row_denominator{Pre}(row, softmax_max{Pre}(row, t + 1), t + 1), t, s);
   @*/
 static void softmax_row(float *row, int t, int T)
 {
-    float maxval = -FLT_MAX;
+    float maxval = 0.0f;
+    //@ ghost int at = 0;
     /*@ loop invariant 0 <= t2 <= t + 1;
-      @ loop assigns t2, maxval;
+      @ loop invariant upper: \forall integer s; 0 <= s < t2 ==> row[s] <= maxval;
+      @ loop invariant attained: 0 < t2 ==> 0 <= at < t2 && maxval == row[at];
+      @ loop assigns t2, maxval, at;
       @ loop variant t - t2;
       @*/
     for (int t2 = 0; t2 <= t; t2++) {
-        if (row[t2] > maxval) {
+        if (t2 == 0 || row[t2] > maxval) {
             maxval = row[t2];
+            //@ ghost at = t2;
         }
     }
+    /*@ assert below_max: maxval <= softmax_max(row, t + 1); */
+    /*@ assert above_max: softmax_max(row, t + 1) <= maxval; */
     float sum = 0.0f;
     /*@ loop invariant 0 <= t2 <= t + 1;
+      @ loop invariant exps: \forall integer s; 0 <= s < t2 ==>
+      @   row[s] == lnf_expf_nonpos(\at(row[s], Pre) - maxval);
+      @ loop invariant todo: \forall integer s; t2 <= s < T ==> row[s] == \at(row[s], Pre);
+      @ loop invariant sum: sum == blas_row_sum_exp{Pre}(row, maxval, t2);
       @ loop assigns t2, sum, row[0 .. t], errno;
       @ loop variant t - t2;
       @*/
     for (int t2 = 0; t2 <= t; t2++) {
-        float z = row[t2] - maxval;
-        if (z > 0.0f) {
-            z = 0.0f; /* never changes a value: as in attention.c, a bound for the provers */
-        }
-        float e = expf(z);
+        /* ≤ 0: maxval is the largest of these same floats (the loop's
+         * `upper`, so no clamp as attention.c's, whose proof lacks it) */
+        float e = expf(row[t2] - maxval);
+        //@ assert exp: e == lnf_expf_nonpos(row[t2] - maxval);
         row[t2] = e;
         sum += e;
     }
@@ -52,12 +78,22 @@ static void softmax_row(float *row, int t, int T)
         sum = 1.0f; /* never taken: the max's own term is exp(0) = 1 */
     }
     float inv_sum = 1.0f / sum;
+    //@ assert inv: inv_sum == 1.0 / blas_row_denominator{Pre}(row, maxval, t + 1);
     /*@ loop invariant 0 <= t2 <= T;
+      @ loop invariant weights: \forall integer s; 0 <= s < t2 ==>
+      @   row[s] == blas_row_weight{Pre}(row, maxval, inv_sum, t, s);
+      @ loop invariant exps: \forall integer s; t2 <= s <= t ==>
+      @   row[s] == lnf_expf_nonpos(\at(row[s], Pre) - maxval);
       @ loop assigns t2, row[0 .. T-1];
       @ loop variant T - t2;
       @*/
     for (int t2 = 0; t2 < T; t2++) {
+        /*@ assert weight: blas_row_weight{Pre}(row, maxval, inv_sum, t, t2) ==
+          @   (t2 <= t ? lnf_expf_nonpos(lnf_at{Pre}(row + t2) - maxval) * inv_sum : 0.0);
+          @*/
+        //@ assert current: t2 <= t ==> row[t2] == lnf_expf_nonpos(lnf_at{Pre}(row + t2) - maxval);
         row[t2] = t2 <= t ? row[t2] * inv_sum : 0.0f;
+        //@ assert stored: row[t2] == blas_row_weight{Pre}(row, maxval, inv_sum, t, t2);
     }
 }
 

@@ -13,6 +13,7 @@
 #include <errno.h> /* expf may set errno (ERANGE on underflow): the contracts say so */
 #include "kernels/spec.h"
 #include "kernels/libm_spec.h" /* lnf_expf, lnf_log */
+#include "kernels/row_max_spec.h" /* softmax_max */
 #ifdef __FRAMAC__
 /* LANES, for the sums' logic only: C includers of this header need not get
  * vecmath.h's vectorised expf declaration */
@@ -23,19 +24,6 @@
   @ // every input): z clamped to ≤ 0 (libm_spec.h), the result to ≤ 1
   @ // (neither clamp ever fires)
   @ logic real softmax_exp(real z) = lnf_expf_nonpos(z) > 1.0 ? 1.0 : lnf_expf_nonpos(z);
-  @
-  @ // max_i x[i] over a row of n values: the one value no other exceeds,
-  @ // found at softmax_argmax. The axioms characterise the two; nothing is
-  @ // assumed (a non-empty row has a largest value, and the axioms pin it
-  @ // down; the argmax is a witness, any of the places of the max).
-  @ axiomatic SoftmaxMax {
-  @   logic real softmax_max{L}(float *x, integer n) reads x[0 .. n - 1];
-  @   logic integer softmax_argmax{L}(float *x, integer n) reads x[0 .. n - 1];
-  @   axiom softmax_max_upper{L}: \forall float *x, integer n, i; 0 <= i < n ==>
-  @     x[i] <= softmax_max(x, n);
-  @   axiom softmax_max_attained{L}: \forall float *x, integer n; 0 < n ==>
-  @     0 <= softmax_argmax(x, n) < n && x[softmax_argmax(x, n)] == softmax_max(x, n);
-  @ }
   @
   @ // Σ_i exp(x[i] − m) over a row of n values, over the reals. The kernels
   @ // add the terms lane by lane (kernels/vecmath.h): softmax_sum_lanes says

@@ -10,7 +10,9 @@
 /* The goldens (PyTorch) compute what attention_forward_head's contract
  * states over the reals (kernels/attention.h, proved by WP): att =
  * attn_weight (exp(score − max)·(1/Σ exp(score − max)) over keys ≤ t, 0 past
- * t, score = q·k/√hs) and out = attn_out (Σ att·v).
+ * t, score = q·k/√hs) and out = attn_out (Σ att·v). Their dv is what
+ * attention_backward_head's contract states: dv[s][c] = entry + Σ_{t≥s}
+ * att[h][t][s]·dout[t][c] (lnf_dot over the head's weights column s).
  * References are exact (float64, rounded once). Scores are float32 dots of
  * hs ≤ 32 terms (|score| ≲ 10, round-off ~1e-6), exp adds a few ulp, and out
  * sums ≤ T = 9 products: round-off ~1e-6 of unit-scale values. The backward

@@ -350,7 +350,10 @@ def main():
               "flat rows of `attn_same_inputs`), `attn_sum_exp_frame` (Σ exp(score − m), from "
               "`attn_sum_terms`' axioms) and `attn_out_frame` (Σ weight·v, from "
               "`attn_out_terms`' axioms). The frames of the max and of the weights are "
-              "lemmas WP proves (`attn_max_frame`, `attn_weight_frame`).")
+              "lemmas WP proves (`attn_max_frame`, `attn_weight_frame`). Not an assumption: "
+              "`attn_dv_mul` (`kernels/attention.c`, the backward's dv) is a·g under a name "
+              "of its own, given by one defining axiom, so that the provers match its "
+              "factors by congruence.")
     md.append("- WP's memory-model hypotheses (errno separated from the kernels' arrays).")
     md.append("")
     with open(out_path, "w", encoding="utf-8") as f:
