@@ -476,14 +476,6 @@ Weights:;
   @                             integer x, integer s, integer t) =
   @   t <= s ? 0.0 : lnf_dot_sum(att, a0 + s * T + s, T, dout, x, C, t - s);
   @
-  @ // a·g, one term of dv, as a symbol of its own: the proof carries a term
-  @ // from the inputs on entry to dv by equality of its factors, which for
-  @ // a symbol the provers see at once (congruence) and for `*` did not
-  @ // (10 s timeouts). A definition, not an assumption: one axiom names it.
-  @ axiomatic AttnDvTerm {
-  @   logic real attn_dv_mul(real a, real g);
-  @   axiom attn_dv_mul_is: \forall real a, g; attn_dv_mul(a, g) == a * g;
-  @ }
   @*/
 
 /* Query row t's term is the next of attn_dv_terms, for every key row s <= t:
@@ -492,7 +484,7 @@ Weights:;
   @ ensures next: \forall integer x, s, t; 0 <= s <= t ==>
   @   attn_dv_terms(att, dout, a0, T, C, x, s, t + 1) ==
   @   attn_dv_terms(att, dout, a0, T, C, x, s, t) +
-  @   attn_dv_mul(att[a0 + t * T + s], dout[x + (t - s) * C]);
+  @   attn_mul(att[a0 + t * T + s], dout[x + (t - s) * C]);
   @*/
 static void attn_dv_terms_next(const float *att, const float *dout, int a0, int T, int C)
 {
@@ -532,13 +524,13 @@ static void attn_dv_terms_next(const float *att, const float *dout, int a0, int 
   @ requires separated: \separated(dv + (o2 .. o2+hs-1), dout_row + (0 .. hs-1));
   @ assigns dv[o2 .. o2+hs-1];
   @ ensures added: \forall integer x; o2 <= x < o2 + hs ==>
-  @   dv[x] == \old(dv[x]) + attn_dv_mul(a, \old(dout_row[x - o2]));
+  @   dv[x] == \old(dv[x]) + attn_mul(a, \old(dout_row[x - o2]));
   @*/
 static void dv_add_row(float *dv, int o2, float a, const float *dout_row, int hs)
 {
     /*@ loop invariant 0 <= i <= hs;
       @ loop invariant done: \forall integer x; o2 <= x < o2 + i ==>
-      @   dv[x] == \at(dv[x], Pre) + attn_dv_mul(a, \at(dout_row[x - o2], Pre));
+      @   dv[x] == \at(dv[x], Pre) + attn_mul(a, \at(dout_row[x - o2], Pre));
       @ loop invariant todo: \forall integer x; o2 + i <= x < o2 + hs ==> dv[x] == \at(dv[x], Pre);
       @ loop assigns i, dv[o2 .. o2+hs-1];
       @ loop variant hs - i;
@@ -559,7 +551,7 @@ static void dv_add_row(float *dv, int o2, float a, const float *dout_row, int hs
   @                                att + (att_row .. att_row+t));
   @ assigns dv[0 .. T*C-1];
   @ ensures added: \forall integer x; 0 <= x < T*C && x / C <= t && head <= x % C < head + hs ==>
-  @   dv[x] == \old(dv[x]) + attn_dv_mul(\old(att[att_row + x / C]), \old(dout[x + (t - x / C) * C]));
+  @   dv[x] == \old(dv[x]) + attn_mul(\old(att[att_row + x / C]), \old(dout[x + (t - x / C) * C]));
   @ ensures kept: \forall integer x; 0 <= x < T*C && (t < x / C || x % C < head || head + hs <= x % C) ==>
   @   dv[x] == \old(dv[x]);
   @*/
@@ -571,7 +563,7 @@ static void dv_add_query(float *dv, const float *att, int att_row, const float *
       @ loop invariant done: \forall integer x; 0 <= x < T*C && x / C < t2 &&
       @   head <= x % C < head + hs ==>
       @   dv[x] == \at(dv[x], Pre) +
-      @            attn_dv_mul(\at(att[att_row + x / C], Pre), \at(dout[x + (t - x / C) * C], Pre));
+      @            attn_mul(\at(att[att_row + x / C], Pre), \at(dout[x + (t - x / C) * C], Pre));
       @ loop invariant todo: \forall integer x; 0 <= x < T*C &&
       @   (t2 <= x / C || x % C < head || head + hs <= x % C) ==> dv[x] == \at(dv[x], Pre);
       @ loop assigns t2, dv[0 .. T*C-1];
@@ -587,7 +579,7 @@ static void dv_add_query(float *dv, const float *att, int att_row, const float *
           @   x / C == t2 && q0 + (x - o2) == x + (t - x / C) * C;
           @*/
         /*@ assert row_values: \forall integer x; o2 <= x < o2 + hs ==>
-          @   dv[x] == \at(dv[x], Row) + attn_dv_mul(lnf_at{Pre}(att + (att_row + t2)),
+          @   dv[x] == \at(dv[x], Row) + attn_mul(lnf_at{Pre}(att + (att_row + t2)),
           @                                          lnf_at{Pre}(dout + (q0 + (x - o2))));
           @*/
         /*@ assert others_same: \forall integer x; 0 <= x < T*C && (x < o2 || o2 + hs <= x) ==>
@@ -666,7 +658,7 @@ static void dv_accumulate(float *dv, const float *dout, const float *att,
         dv_index_facts(t, T, C, ix.att_row, att_len);
         /*@ assert dv_called: \forall integer x; 0 <= x < T*C && x / C <= t &&
           @   head <= x % C < head + hs ==>
-          @   dv[x] == \at(dv[x], Dv) + attn_dv_mul(\at(att[ix.att_row + x / C], Dv),
+          @   dv[x] == \at(dv[x], Dv) + attn_mul(\at(att[ix.att_row + x / C], Dv),
           @                                         \at(dout[x + (t - x / C) * C], Dv));
           @*/
         /*@ assert dv_weight: \forall integer x; 0 <= x < T*C && x / C <= t ==>
@@ -677,7 +669,7 @@ static void dv_accumulate(float *dv, const float *dout, const float *att,
           @*/
         /*@ assert dv_added: \forall integer x; 0 <= x < T*C && x / C <= t &&
           @   head <= x % C < head + hs ==>
-          @   dv[x] == \at(dv[x], Dv) + attn_dv_mul(lnf_at{Pre}(att + (h*T*T + t*T + x / C)),
+          @   dv[x] == \at(dv[x], Dv) + attn_mul(lnf_at{Pre}(att + (h*T*T + t*T + x / C)),
           @                                         lnf_at{Pre}(dout + (x + (t - x / C) * C)));
           @*/
         /*@ assert dv_later: \forall integer x; 0 <= x < T*C && t < x / C &&
@@ -689,14 +681,241 @@ static void dv_accumulate(float *dv, const float *dout, const float *att,
           @   head <= x % C < head + hs ==>
           @   attn_dv_terms{Pre}(att, dout, h*T*T, T, C, x, x / C, t + 1) ==
           @   attn_dv_terms{Pre}(att, dout, h*T*T, T, C, x, x / C, t) +
-          @   attn_dv_mul(lnf_at{Pre}(att + (h*T*T + t*T + x / C)),
+          @   attn_mul(lnf_at{Pre}(att + (h*T*T + t*T + x / C)),
           @               lnf_at{Pre}(dout + (x + (t - x / C) * C)));
           @*/
     }
     lnf_flat_bounds(T, C); /* every key row x / C below T */
 }
 
-#pragma GCC diagnostic pop
+/* Query row t's share of the softmax backward into dq and dk: datt[s] =
+ * dout_t·v_s for keys s <= t (into datt), dscore(s) = att_t[s]·(datt[s] −
+ * Σ att_t·datt)/√hs, then dq_t += Σ_s dscore(s)·k_s and dk_s += dscore(s)·q_t
+ * key after key. att_t holds row t's weights, dout_t and q_t point at row
+ * t's head channels, dq at the entry's [T, C] gradient whose cells q0 ..
+ * q0+hs-1 are row t's head channels (stated over dq's own indices, as the
+ * caller's facts are), k and v at the entry's [T, C] arrays. */
+/*@ requires sizes: 0 <= t < T && 0 < hs && 0 <= head && head + hs <= C && lnf_fits_int(T * C);
+  @ requires rows: \forall integer s; 0 <= s < T ==> 0 <= s * C && s * C + C <= T * C;
+  @ requires scale: scale == 1.0 / \sqrt(hs);
+  @ requires row: 0 <= q0 && lnf_fits_int(q0 + hs);
+  @ requires valid: \valid(dq + (q0 .. q0+hs-1)) && lnf_writable(dk, T*C) &&
+  @                 \valid(datt + (0 .. T-1)) && \valid_read(att_t + (0 .. t)) &&
+  @                 \valid_read(dout_t + (0 .. hs-1)) && \valid_read(q_t + (0 .. hs-1)) &&
+  @                 lnf_readable(k, T*C) && lnf_readable(v, T*C);
+  @ requires separated: \separated(dq + (q0 .. q0+hs-1), dk + (0 .. T*C-1), datt + (0 .. T-1),
+  @                                att_t + (0 .. t), dout_t + (0 .. hs-1), q_t + (0 .. hs-1),
+  @                                k + (0 .. T*C-1), v + (0 .. T*C-1));
+  @ assigns dq[q0 .. q0+hs-1], dk[0 .. T*C-1], datt[0 .. t];
+  @ ensures dq: \forall integer x; q0 <= x < q0 + hs ==>
+  @   dq[x] == \old(dq[x]) +
+  @            attn_dq_terms{Pre}(att_t, dout_t, v, k, head, C, hs, scale, t, head + (x - q0), t + 1);
+  @*/
+static void attention_backward_row(float *dq, int q0, float *dk, float *datt, const float *att_t,
+                                   const float *dout_t, const float *q_t, const float *k,
+                                   const float *v, int head, int hs, int C, int t, int T,
+                                   float scale)
+{
+    /*@ assert key_index: \forall integer s, i; 0 <= s <= t && 0 <= i < hs ==>
+      @   0 <= s * C + head + i < T * C;
+      @*/
+    /* datt[t2] = dout_t · v[t2] */
+    /*@ loop invariant 0 <= t2 <= t + 1;
+      @ loop invariant datt: \forall integer s; 0 <= s < t2 ==>
+      @   datt[s] == attn_datt{Pre}(dout_t, v, head, C, hs, s);
+      @ loop assigns t2, datt[0 .. t];
+      @ loop variant t - t2;
+      @*/
+    for (int t2 = 0; t2 <= t; t2++) {
+        //@ assert same_dout: \forall integer i; 0 <= i < hs ==> dout_t[i] == lnf_at{Pre}(dout_t + i);
+        //@ assert same_v: \forall integer x; 0 <= x < (t + 1) * C ==> v[x] == lnf_at{Pre}(v + x);
+        //@ assert inputs: attn_same_inputs{Here, Pre}(dout_t, v, head, C, hs, t + 1);
+        datt[t2] = dot(dout_t, v + key_offset(t2, head, hs, T, C), hs);
+        //@ assert datt_pre: datt[t2] == attn_datt{Pre}(dout_t, v, head, C, hs, t2);
+    }
+    /* softmax backward: dscore[t2] = att[t2]·(datt[t2] − Σ att·datt) */
+    float att_dot_datt = 0.0f;
+    /* for EVA, as dot's lanes: terms ≤ 1.6e17 round back at ±1e25 */
+    /*@ widen_hints att_dot_datt, -1e25, 1e25; */
+    /*@ loop invariant 0 <= t2 <= t + 1;
+      @ loop invariant sum: att_dot_datt == attn_att_datt{Pre}(att_t, dout_t, v, head, C, hs, t2);
+      @ loop assigns t2, att_dot_datt;
+      @ loop variant t - t2;
+      @*/
+    for (int t2 = 0; t2 <= t; t2++) {
+        //@ assert same_att: att_t[t2] == lnf_at{Pre}(att_t + t2);
+        //@ assert datt_t2: datt[t2] == attn_datt{Pre}(dout_t, v, head, C, hs, t2);
+        /*@ assert next_term: attn_att_datt{Pre}(att_t, dout_t, v, head, C, hs, t2 + 1) ==
+          @   attn_att_datt{Pre}(att_t, dout_t, v, head, C, hs, t2) +
+          @   attn_mul(lnf_at{Pre}(att_t + t2), attn_datt{Pre}(dout_t, v, head, C, hs, t2));
+          @*/
+        /*@ assert term: att_t[t2] * datt[t2] ==
+          @   attn_mul(lnf_at{Pre}(att_t + t2), attn_datt{Pre}(dout_t, v, head, C, hs, t2));
+          @*/
+        att_dot_datt += att_t[t2] * datt[t2];
+    }
+    /*@ assert datt_all: \forall integer s; 0 <= s <= t ==>
+      @   datt[s] == attn_datt{Pre}(dout_t, v, head, C, hs, s);
+      @*/
+    /*@ loop invariant 0 <= t2 <= t + 1;
+      @ loop invariant dq: \forall integer x; q0 <= x < q0 + hs ==>
+      @   dq[x] == \at(dq[x], Pre) +
+      @            attn_dq_terms{Pre}(att_t, dout_t, v, k, head, C, hs, scale, t, head + (x - q0), t2);
+      @ loop assigns t2, dq[q0 .. q0+hs-1], dk[0 .. T*C-1];
+      @ loop variant t - t2;
+      @*/
+    for (int t2 = 0; t2 <= t; t2++) {
+        int o2 = key_offset(t2, head, hs, T, C);
+        const float *k_t2 = k + o2;
+        float *dk_t2 = dk + o2;
+        //@ assert same_att: att_t[t2] == lnf_at{Pre}(att_t + t2);
+        //@ assert datt_t2: datt[t2] == attn_datt{Pre}(dout_t, v, head, C, hs, t2);
+        //@ assert sum: att_dot_datt == attn_att_datt{Pre}(att_t, dout_t, v, head, C, hs, t + 1);
+        float dscore = att_t[t2] * (datt[t2] - att_dot_datt) * scale;
+        //@ assert dscore_mul: dscore == attn_mul(attn_mul(att_t[t2], datt[t2] - att_dot_datt), scale);
+        /*@ assert dscore_def: attn_dscore{Pre}(att_t, dout_t, v, head, C, hs, scale, t, t2) ==
+          @   attn_mul(attn_mul(lnf_at{Pre}(att_t + t2),
+          @                     attn_datt{Pre}(dout_t, v, head, C, hs, t2) -
+          @                     attn_att_datt{Pre}(att_t, dout_t, v, head, C, hs, t + 1)),
+          @            scale);
+          @*/
+        //@ assert dscore: dscore == attn_dscore{Pre}(att_t, dout_t, v, head, C, hs, scale, t, t2);
+        /* cell x of dq is channel x − q0 of the head (a loop over dq's own
+         * index, so that the cell just written is the invariant's cell) */
+        /*@ loop invariant q0 <= x <= q0 + hs;
+          @ loop invariant done: \forall integer y; q0 <= y < x ==>
+          @   dq[y] == \at(dq[y], Pre) +
+          @            attn_dq_terms{Pre}(att_t, dout_t, v, k, head, C, hs, scale, t, head + (y - q0), t2 + 1);
+          @ loop invariant todo: \forall integer y; x <= y < q0 + hs ==>
+          @   dq[y] == \at(dq[y], Pre) +
+          @            attn_dq_terms{Pre}(att_t, dout_t, v, k, head, C, hs, scale, t, head + (y - q0), t2);
+          @ loop assigns x, dq[q0 .. q0+hs-1], dk_t2[0 .. hs-1];
+          @ loop variant q0 + hs - x;
+          @*/
+        for (int x = q0; x < q0 + hs; x++) {
+            int i = x - q0;
+            /* for EVA, whose intervals do not relate i to x */
+            //@ assert channel: 0 <= i < hs;
+            /*@ assert next_term:
+              @   attn_dq_terms{Pre}(att_t, dout_t, v, k, head, C, hs, scale, t, head + i, t2 + 1) ==
+              @   attn_dq_terms{Pre}(att_t, dout_t, v, k, head, C, hs, scale, t, head + i, t2) +
+              @   attn_mul(attn_dscore{Pre}(att_t, dout_t, v, head, C, hs, scale, t, t2),
+              @            lnf_at{Pre}(k + (t2 * C + (head + i))));
+              @*/
+            //@ assert same_term: k_t2[i] == lnf_at{Pre}(k + (t2 * C + (head + i)));
+            /*@ assert term: dscore * k_t2[i] ==
+              @   attn_mul(attn_dscore{Pre}(att_t, dout_t, v, head, C, hs, scale, t, t2),
+              @            lnf_at{Pre}(k + (t2 * C + (head + i))));
+              @*/
+            dq[x] += dscore * k_t2[i];
+            dk_t2[i] += dscore * q_t[i];
+            /*@ assert other_cells: \forall integer y; q0 <= y < q0 + hs && y != x ==>
+              @   dq[y] == \at(dq[y], LoopCurrent);
+              @*/
+        }
+    }
+}
+
+/* Row t's dq as the contract names it (attn_row_dq, by the cell's column
+ * x % C) is the sum attention_backward_row adds (by the cell's offset in the
+ * row's head channels): a lemma stated as a function, in a context of its own. */
+/*@ requires sizes: 0 <= t < T && 0 < hs && 0 <= head && head + hs <= C && 0 < C;
+  @ requires rows: q0 == t * C + head && ao == t * T;
+  @ requires scale: scale == 1.0 / \sqrt(hs);
+  @ assigns \nothing;
+  @ ensures row_dq: \forall integer x; q0 <= x < q0 + hs ==>
+  @   attn_row_dq(att_h, dout, v, k, head, C, hs, T, t, x % C) ==
+  @   attn_dq_terms(att_h + ao, dout + q0, v, k, head, C, hs, scale, t, head + (x - q0), t + 1);
+  @*/
+static void attn_row_dq_is(const float *att_h, const float *dout, const float *v,
+                           const float *k, int head, int hs, int C, int T, int t, int q0,
+                           int ao, float scale)
+{
+    (void)att_h; /* bound the contract only */
+    (void)dout;
+    (void)v;
+    (void)k;
+    (void)head;
+    (void)hs;
+    (void)ao;
+    (void)scale;
+    (void)q0;
+    (void)T;
+    lnf_flat_row_facts(t, C);
+    //@ assert column: \forall integer x; q0 <= x < q0 + hs ==> head + (x - q0) == x % C;
+}
+
+/* dq[t][c] += Σ_{s≤t} dscore(t, s)·k[s][c] over head h's channels, and dk
+ * (memory only), query row after query row. att_h = the head's weights. */
+/*@ requires sizes: 0 < T && 0 < NH && 0 < C && C % NH == 0 &&
+  @                 lnf_fits_int(T * C) && lnf_fits_int(NH * T * T);
+  @ requires head: 0 <= h < NH;
+  @ requires valid: lnf_writable(dq, T*C) && lnf_writable(dk, T*C) && lnf_writable(scratch, T) &&
+  @                 lnf_readable(dout, T*C) && lnf_readable(att, NH*T*T) &&
+  @                 lnf_readable(q, T*C) && lnf_readable(k, T*C) && lnf_readable(v, T*C);
+  @ requires separated: \separated(dq + (0 .. T*C-1), dk + (0 .. T*C-1), scratch + (0 .. T-1),
+  @                     dout + (0 .. T*C-1), att + (0 .. NH*T*T-1),
+  @                     q + (0 .. T*C-1), k + (0 .. T*C-1), v + (0 .. T*C-1));
+  @ assigns dq[0 .. T*C-1], dk[0 .. T*C-1], scratch[0 .. T-1];
+  @ ensures dq: \forall integer x; 0 <= x < T*C && h*(C/NH) <= x % C < (h+1)*(C/NH) ==>
+  @   dq[x] == \old(dq[x]) + attn_row_dq{Pre}(att + h*T*T, dout, v, k, h*(C/NH), C, C/NH, T,
+  @                                           x / C, x % C);
+  @ ensures dq_kept: \forall integer x; 0 <= x < T*C &&
+  @   (x % C < h*(C/NH) || (h+1)*(C/NH) <= x % C) ==> dq[x] == \old(dq[x]);
+  @*/
+static void dq_accumulate(float *dq, float *dk, float *scratch, const float *dout,
+                          const float *att, const float *q, const float *k, const float *v,
+                          int T, int C, int NH, int h)
+{
+    attn_head hd = attn_head_of(C, NH, h);
+    int hs = hd.hs, head = hd.head;
+    float scale = 1.0f / sqrtf((float)hs);
+    int a0 = lnf_row_offset(h, NH, T * T); /* head h's [T, T] rows of att */
+    const float *att_h = att + a0;
+    //@ assert att_h: att_h == att + h*T*T;
+    lnf_stride_facts(T, C);
+    lnf_flat_bounds(T, C);
+    /*@ loop invariant 0 <= t <= T;
+      @ loop invariant dq_rows: \forall integer x; 0 <= x < T*C && x / C < t &&
+      @   head <= x % C < head + hs ==>
+      @   dq[x] == \at(dq[x], Pre) + attn_row_dq{Pre}(att_h, dout, v, k, head, C, hs, T, x / C, x % C);
+      @ loop invariant dq_todo: \forall integer x; 0 <= x < T*C &&
+      @   (t <= x / C || x % C < head || head + hs <= x % C) ==> dq[x] == \at(dq[x], Pre);
+      @ loop assigns t, dq[0 .. T*C-1], dk[0 .. T*C-1], scratch[0 .. T-1];
+      @ loop variant T - t;
+      @*/
+    for (int t = 0; t < T; t++) {
+        int q0 = lnf_row_offset(t, T, C) + head; /* query row t's channels of the head */
+        int ao = lnf_row_offset(t, T, T);        /* its row of att_h */
+        lnf_flat_row_facts(t, C);
+        lnf_flat_row_iff(t, C, T * C);
+        attn_row_dq_is(att_h, dout, v, k, head, hs, C, T, t, q0, ao, scale);
+    Row:
+        attention_backward_row(dq, q0, dk, scratch, att_h + ao, dout + q0, q + q0, k, v,
+                               head, hs, C, t, T, scale);
+        /*@ assert row_result: \forall integer x; q0 <= x < q0 + hs ==>
+          @   dq[x] == \at(dq[x], Row) +
+          @   attn_dq_terms{Row}(att_h + ao, dout + q0, v, k, head, C, hs, scale, t, head + (x - q0), t + 1);
+          @*/
+        /*@ assert row_dq_here: \forall integer x; q0 <= x < q0 + hs ==>
+          @   dq[x] == \at(dq[x], Row) + attn_row_dq{Row}(att_h, dout, v, k, head, C, hs, T, t, x % C);
+          @*/
+        //@ assert same_att: \forall integer y; 0 <= y < T*T ==> \at(att_h[y], Row) == lnf_at{Pre}(att_h + y);
+        /*@ assert same_inputs: \forall integer y; 0 <= y < T*C ==>
+          @   \at(dout[y], Row) == lnf_at{Pre}(dout + y) && \at(v[y], Row) == lnf_at{Pre}(v + y) &&
+          @   \at(k[y], Row) == lnf_at{Pre}(k + y);
+          @*/
+        /*@ assert row_dq: \forall integer x; q0 <= x < q0 + hs ==>
+          @   dq[x] == \at(dq[x], Row) + attn_row_dq{Pre}(att_h, dout, v, k, head, C, hs, T, x / C, x % C);
+          @*/
+        /*@ assert row_cells: \forall integer x; 0 <= x < T*C && x / C == t &&
+          @   head <= x % C < head + hs ==> q0 <= x < q0 + hs;
+          @*/
+        /*@ assert others_same: \forall integer x; 0 <= x < T*C && (x < q0 || q0 + hs <= x) ==>
+          @   dq[x] == \at(dq[x], Row);
+          @*/
+    }
+}
 
 void attention_backward_head(float *dq, float *dk, float *dv, float *scratch,
                              const float *dout, const float *att,
@@ -704,60 +923,31 @@ void attention_backward_head(float *dq, float *dk, float *dv, float *scratch,
                              int T, int C, int NH, int h)
 {
     dv_accumulate(dv, dout, att, T, C, NH, h); /* first: on the inputs as on entry */
+    /* the facts the frame of dq's contract needs: the head's channels and
+     * rows of att, and each flat index's row and column */
     attn_head hd = attn_head_of(C, NH, h);
-    int hs = hd.hs, head = hd.head;
-    float scale = 1.0f / sqrtf((float)hs);
-    float *datt = scratch;
-    /*@ loop invariant 0 <= t <= T;
-      @ loop assigns t, dq[0 .. T*C-1], dk[0 .. T*C-1], scratch[0 .. T-1];
-      @ loop variant T - t;
+    (void)hd;
+    //@ assert head_end: hd.head + hd.hs == (h + 1) * (C / NH);
+    int a0 = lnf_row_offset(h, NH, T * T);
+    (void)a0;
+    lnf_flat_bounds(T, C);
+    //@ assert att_h: a0 == h*T*T;
+    //@ assert same_att: \forall integer y; 0 <= y < T*T ==> att[a0 + y] == lnf_at{Pre}(att + (a0 + y));
+    /*@ assert same_att_h: \forall integer y; 0 <= y < T*T ==>
+      @   (att + h*T*T)[y] == \at((att + h*T*T)[y], Pre);
       @*/
-    for (int t = 0; t < T; t++) {
-        attn_index ix = attn_index_of(t, h, head, T, C, NH, hs);
-        const float *att_t = att + ix.att_row;
-        const float *dout_t = dout + ix.query;
-        const float *q_t = q + ix.query;
-        float *dq_t = dq + ix.query;
-
-        /* datt[t2] = dout_t · v[t2] */
-        /*@ loop invariant 0 <= t2 <= t + 1;
-          @ loop assigns t2, datt[0 .. t];
-          @ loop variant t - t2;
-          @*/
-        for (int t2 = 0; t2 <= t; t2++) {
-            datt[t2] = dot(dout_t, v + key_offset(t2, head, hs, T, C), hs);
-        }
-        /* softmax backward: dscore[t2] = att[t2]·(datt[t2] − Σ att·datt) */
-        float att_dot_datt = 0.0f;
-        /* for EVA, as dot's lanes: terms ≤ 1.6e17 round back at ±1e25 */
-        /*@ widen_hints att_dot_datt, -1e25, 1e25; */
-        /*@ loop invariant 0 <= t2 <= t + 1;
-          @ loop assigns t2, att_dot_datt;
-          @ loop variant t - t2;
-          @*/
-        for (int t2 = 0; t2 <= t; t2++) {
-            att_dot_datt += att_t[t2] * datt[t2];
-        }
-        /*@ loop invariant 0 <= t2 <= t + 1;
-          @ loop assigns t2, dq_t[0 .. hs-1], dk[0 .. T*C-1];
-          @ loop variant t - t2;
-          @*/
-        for (int t2 = 0; t2 <= t; t2++) {
-            int o2 = key_offset(t2, head, hs, T, C);
-            const float *k_t2 = k + o2;
-            float *dk_t2 = dk + o2;
-            float dscore = att_t[t2] * (datt[t2] - att_dot_datt) * scale;
-            /*@ loop invariant 0 <= i <= hs;
-              @ loop assigns i, dq_t[0 .. hs-1], dk_t2[0 .. hs-1];
-              @ loop variant hs - i;
-              @*/
-            for (int i = 0; i < hs; i++) {
-                dq_t[i] += dscore * k_t2[i];
-                dk_t2[i] += dscore * q_t[i];
-            }
-        }
-    }
+    /*@ assert same_inputs: \forall integer y; 0 <= y < T*C ==>
+      @   dout[y] == \at(dout[y], Pre) && v[y] == \at(v[y], Pre) && k[y] == \at(k[y], Pre);
+      @*/
+Dq:
+    dq_accumulate(dq, dk, scratch, dout, att, q, k, v, T, C, NH, h);
+    /*@ assert dq_frame: \forall integer x; 0 <= x < T*C ==>
+      @   attn_row_dq{Dq}(att + h*T*T, dout, v, k, h*(C/NH), C, C/NH, T, x / C, x % C) ==
+      @   attn_row_dq{Pre}(att + h*T*T, dout, v, k, h*(C/NH), C, C/NH, T, x / C, x % C);
+      @*/
 }
+
+#pragma GCC diagnostic pop
 
 void attention_forward(float *out, float *att,
                        const float *q, const float *k, const float *v,

@@ -165,6 +165,93 @@
   @                            integer r, integer c) =
   @   attn_out(q + (r * C + ko), k, v, ko, C, hs, r, c);
   @
+  @ // a·b as a symbol of its own, for the backward's terms: the proofs carry
+  @ // a term from the inputs on entry by equality of its factors, which for
+  @ // a symbol the provers see at once (congruence) and for `*` did not
+  @ // (10 s timeouts). A definition, not an assumption: one axiom names it.
+  @ axiomatic AttnMul {
+  @   logic real attn_mul(real a, real b);
+  @   axiom attn_mul_is: \forall real a, b; attn_mul(a, b) == a * b;
+  @ }
+  @
+  @ // The backward's dq of query row t (the head's weights at at = att's row
+  @ // t, dt = dout's row t at the head's channels): datt(s) = dt·v_s, the
+  @ // gradient of weight s; dscore(s) = at[s]·(datt(s) − Σ_{s′≤t} at[s′]·datt(s′))/√hs,
+  @ // the softmax backward's gradient of score s; dq_t[c] = Σ_{s≤t} dscore(s)·k[s·C + c],
+  @ // every sum in key order over the reals, as the kernel adds it.
+  @ // Each frame axiom sits in the axiomatic of the symbol it frames, so that
+  @ // WP adds it only to the goals that name the symbol (an axiomatic without
+  @ // a symbol of its own goes into every goal of the file, and slowed the
+  @ // forward's proofs past the time limit).
+  @ axiomatic AttnDatt {
+  @   logic real attn_datt{L}(float *dt, float *v, integer ko, integer C, integer hs, integer s)
+  @     reads dt[..], v[..];
+  @   // a definition, not an assumption
+  @   axiom attn_datt_is{L}: \forall float *dt, *v, integer ko, C, hs, s;
+  @     attn_datt(dt, v, ko, C, hs, s) == attn_dot(dt, v + (s * C + ko), hs);
+  @   // ASSUMED (verify/PROOFS.md): datt(s) depends on dt and value row s
+  @   // only (from attn_dot_frame, as attn_score_frame)
+  @   axiom attn_datt_frame{L1, L2}: \forall float *dt, *v, integer ko, C, hs, n, s;
+  @     0 <= hs && 0 <= s < n && attn_same_inputs{L1, L2}(dt, v, ko, C, hs, n) ==>
+  @     attn_datt{L1}(dt, v, ko, C, hs, s) == attn_datt{L2}(dt, v, ko, C, hs, s);
+  @ }
+  @ // The next-term axioms below name the two lengths n and m = n + 1 apart,
+  @ // so that the provers' trigger is the pair of sums, both already in the
+  @ // goal: with f(n + 1) == f(n) + … alone they unfold f(n + 1), f(n + 2), …
+  @ // without end (timeouts on goals as plain as an invariant at loop exit).
+  @ axiomatic AttnAttDatt {
+  @   // Σ_{s<n} at[s]·datt(s)
+  @   logic real attn_att_datt{L}(float *at, float *dt, float *v, integer ko, integer C,
+  @                               integer hs, integer n) reads at[..], dt[..], v[..];
+  @   axiom attn_att_datt_empty{L}: \forall float *at, *dt, *v, integer ko, C, hs;
+  @     attn_att_datt(at, dt, v, ko, C, hs, 0) == 0.0;
+  @   axiom attn_att_datt_next{L}: \forall float *at, *dt, *v, integer ko, C, hs, n, m;
+  @     0 <= n && m == n + 1 ==> attn_att_datt(at, dt, v, ko, C, hs, m) ==
+  @     attn_att_datt(at, dt, v, ko, C, hs, n) + attn_mul(at[n], attn_datt(dt, v, ko, C, hs, n));
+  @ }
+  @ // (sc: the scale 1/√hs, a parameter so that the kernel's proofs need not
+  @ // reason about \sqrt)
+  @ logic real attn_dscore{L}(float *at, float *dt, float *v, integer ko, integer C, integer hs,
+  @                           real sc, integer t, integer s) =
+  @   attn_mul(attn_mul(at[s], attn_datt(dt, v, ko, C, hs, s) - attn_att_datt(at, dt, v, ko, C, hs, t + 1)),
+  @            sc);
+  @ axiomatic AttnDqTerms {
+  @   // the terms s < n of dq_t[c]
+  @   logic real attn_dq_terms{L}(float *at, float *dt, float *v, float *k, integer ko, integer C,
+  @                               integer hs, real sc, integer t, integer c, integer n)
+  @     reads at[..], dt[..], v[..], k[..];
+  @   axiom attn_dq_terms_empty{L}: \forall float *at, *dt, *v, *k, integer ko, C, hs, real sc,
+  @                                         integer t, c;
+  @     attn_dq_terms(at, dt, v, k, ko, C, hs, sc, t, c, 0) == 0.0;
+  @   axiom attn_dq_terms_next{L}: \forall float *at, *dt, *v, *k, integer ko, C, hs, real sc,
+  @                                        integer t, c, n, m;
+  @     0 <= n && m == n + 1 ==> attn_dq_terms(at, dt, v, k, ko, C, hs, sc, t, c, m) ==
+  @     attn_dq_terms(at, dt, v, k, ko, C, hs, sc, t, c, n) +
+  @     attn_mul(attn_dscore(at, dt, v, ko, C, hs, sc, t, n), k[n * C + c]);
+  @   // dq of query row r, channel c, as the whole-head contract names it:
+  @   // att_h = the head's [T, T] weights, dout, v, k the entry's [T, C]
+  @   // arrays (a symbol of its own, as attn_datt; a definition)
+  @   logic real attn_row_dq{L}(float *att_h, float *dout, float *v, float *k, integer ko,
+  @                             integer C, integer hs, integer T, integer r, integer c)
+  @     reads att_h[..], dout[..], v[..], k[..];
+  @   axiom attn_row_dq_is{L}: \forall float *att_h, *dout, *v, *k, integer ko, C, hs, T, r, c;
+  @     attn_row_dq(att_h, dout, v, k, ko, C, hs, T, r, c) ==
+  @     attn_dq_terms(att_h + r * T, dout + (r * C + ko), v, k, ko, C, hs, 1.0 / \sqrt(hs), r, c,
+  @                   r + 1);
+  @   // ASSUMED (verify/PROOFS.md): dq of row r depends on the head's weights
+  @   // and on dout, v and k only (by induction on its terms, from
+  @   // attn_datt_frame, which the provers do not do)
+  @   axiom attn_row_dq_frame{L1, L2}: \forall float *att_h, *dout, *v, *k, integer ko, C, hs, T,
+  @                                        r, c;
+  @     0 <= r < T && 0 <= ko && 0 <= hs && ko + hs <= C && 0 <= c < C &&
+  @     (\forall integer y; 0 <= y < T * T ==> \at(att_h[y], L1) == \at(att_h[y], L2)) &&
+  @     (\forall integer y; 0 <= y < T * C ==>
+  @        \at(dout[y], L1) == \at(dout[y], L2) && \at(v[y], L1) == \at(v[y], L2) &&
+  @        \at(k[y], L1) == \at(k[y], L2)) ==>
+  @     attn_row_dq{L1}(att_h, dout, v, k, ko, C, hs, T, r, c) ==
+  @     attn_row_dq{L2}(att_h, dout, v, k, ko, C, hs, T, r, c);
+  @ }
+  @
   @ axiomatic AttnOutTerms {
   @   // the terms s < n of attn_out
   @   logic real attn_out_terms{L}(float *qt, float *k, float *v, integer ko, integer C,
@@ -250,6 +337,11 @@ void attention_forward_head(float *out, float *att,
   @   dv[x] == \old(dv[x]) + lnf_dot{Pre}(att, h*T*T + (x/C)*T + x/C, T, dout, x, C, T - x/C);
   @ ensures dv_kept: \forall integer x; 0 <= x < T*C &&
   @   (x % C < h*(C/NH) || (h+1)*(C/NH) <= x % C) ==> dv[x] == \old(dv[x]);
+  @ ensures dq: \forall integer x; 0 <= x < T*C && h*(C/NH) <= x % C < (h+1)*(C/NH) ==>
+  @   dq[x] == \old(dq[x]) + attn_row_dq{Pre}(att + h*T*T, dout, v, k, h*(C/NH), C, C/NH, T,
+  @                                           x / C, x % C);
+  @ ensures dq_kept: \forall integer x; 0 <= x < T*C &&
+  @   (x % C < h*(C/NH) || (h+1)*(C/NH) <= x % C) ==> dq[x] == \old(dq[x]);
   @*/
 void attention_backward_head(float *dq, float *dk, float *dv, float *scratch,
                              const float *dout, const float *att,

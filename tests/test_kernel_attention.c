@@ -12,7 +12,9 @@
  * attn_weight (exp(score − max)·(1/Σ exp(score − max)) over keys ≤ t, 0 past
  * t, score = q·k/√hs) and out = attn_out (Σ att·v). Their dv is what
  * attention_backward_head's contract states: dv[s][c] = entry + Σ_{t≥s}
- * att[h][t][s]·dout[t][c] (lnf_dot over the head's weights column s).
+ * att[h][t][s]·dout[t][c] (lnf_dot over the head's weights column s),
+ * and their dq is attn_row_dq: dq[t][c] = entry + Σ_{s≤t} dscore(t,s)·k[s][c],
+ * dscore = att·(datt − Σ att·datt)/√hs, datt(t,s) = dout_t·v_s.
  * References are exact (float64, rounded once). Scores are float32 dots of
  * hs ≤ 32 terms (|score| ≲ 10, round-off ~1e-6), exp adds a few ulp, and out
  * sums ≤ T = 9 products: round-off ~1e-6 of unit-scale values. The backward

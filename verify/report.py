@@ -50,6 +50,12 @@ WP_PROVED_PRECONDITIONS = {("attention_scores", "sizes"), ("attention_scores", "
                            ("attention_softmax_row", "scale"),
                            ("attention_weighted_sum", "sizes"), ("attention_weighted_sum", "rows"),
                            ("attention_weighted_sum", "weights"),
+                           ("dv_add_query", "sizes"), ("dv_add_query", "rows"),
+                           ("dv_index_facts", "sizes"), ("dv_index_facts", "rows"),
+                           ("attention_backward_row", "sizes"), ("attention_backward_row", "rows"),
+                           ("attention_backward_row", "scale"),
+                           ("attn_row_dq_is", "sizes"), ("attn_row_dq_is", "rows"),
+                           ("attn_row_dq_is", "scale"),
                            ("matmul_forward_block_ref", "block"),
                            ("matmul_backward_dinp_block_ref", "block"),
                            ("matmul_backward_dweight_block_ref", "block"),
@@ -349,11 +355,14 @@ def main():
               "`attn_row_in`, but the provers do not match the key's shifted pointer with the "
               "flat rows of `attn_same_inputs`), `attn_sum_exp_frame` (Σ exp(score − m), from "
               "`attn_sum_terms`' axioms) and `attn_out_frame` (Σ weight·v, from "
-              "`attn_out_terms`' axioms). The frames of the max and of the weights are "
-              "lemmas WP proves (`attn_max_frame`, `attn_weight_frame`). Not an assumption: "
-              "`attn_dv_mul` (`kernels/attention.c`, the backward's dv) is a·g under a name "
-              "of its own, given by one defining axiom, so that the provers match its "
-              "factors by congruence.")
+              "`attn_out_terms`' axioms); for the backward's dq, `attn_datt_frame` (datt(s) = "
+              "dout_t·v_s depends on dout_t and value row s only, as `attn_score_frame`) and "
+              "`attn_row_dq_frame` (dq of a query row depends on the head's weights, dout, v "
+              "and k only, from `attn_dq_terms`' axioms). The frames of the max and of the "
+              "weights are lemmas WP proves (`attn_max_frame`, `attn_weight_frame`). Not "
+              "assumptions: `attn_mul` (a·b under a name of its own, so that the provers "
+              "match the backward's terms by their factors) and `attn_datt` (a dot product "
+              "under a name of its own) are each given by one defining axiom.")
     md.append("- WP's memory-model hypotheses (errno separated from the kernels' arrays).")
     md.append("")
     with open(out_path, "w", encoding="utf-8") as f:
